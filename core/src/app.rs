@@ -1,0 +1,2 @@
+//! OWNER: store helper. TBD.
+pub struct AgentApp;
