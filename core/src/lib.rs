@@ -13,6 +13,7 @@
 //! - [`signer`]: the `DeviceSigner` trait and a software P-256 signer.
 //! - [`store`]: the encrypted SQLite file, its migrations.
 //! - [`queue`]: a record's life on the device (states, receipt numbers, withdraw, correct, purge).
+//! - [`protocol`]: the sync wire format (batches, signed responses), shared with the server.
 //! - [`app`]: `AgentApp`, the one object the shells talk to.
 //! - [`error`]: `CoreError`, rich inside, with a stable code and a message free of personal data.
 
@@ -20,6 +21,7 @@ pub mod app;
 pub mod error;
 pub mod form;
 pub mod message;
+pub mod protocol;
 pub mod queue;
 pub mod record;
 pub mod rules;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite: the README's second command, and what CI runs (.ci/run).
+# Installs what is missing, or fails saying how. Nothing is skipped silently: under CI=true a part
+# that cannot run fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Rust toolchain"
+command -v cargo >/dev/null || { echo "cargo not found: install Rust 1.80+ with rustup (https://rustup.rs)"; exit 1; }
+rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy
+
+step "Format (cargo fmt --check)"
+cargo fmt --all -- --check
+
+step "Lint (cargo clippy --all-targets -- -D warnings)"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "Rust tests (unit, table-driven, property, crash, CLI)"
+cargo test --workspace
+
+step "Benchmarks compile (run them with scripts/bench.sh; figures in docs/PERFORMANCE.md)"
+cargo bench --workspace --no-run
+
+echo
+echo "All test steps passed."
