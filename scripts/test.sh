@@ -17,7 +17,11 @@ cargo fmt --all -- --check
 step "Lint (cargo clippy --all-targets -- -D warnings)"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "Rust tests (unit, table-driven, property, crash, CLI)"
+step "PostgreSQL for the server's tests (both backends run; never skipped)"
+source scripts/lib/postgres.sh
+ensure_postgres
+
+step "Rust tests (unit, table-driven, property, crash, CLI, server on SQLite and PostgreSQL)"
 cargo test --workspace
 
 step "Benchmarks compile (run them with scripts/bench.sh; figures in docs/PERFORMANCE.md)"

@@ -2,6 +2,7 @@
 //! - submit (validate + seal + durable insert), with fsync (`synchronous=FULL`) and without
 //!   (`synchronous=NORMAL`): criterion's estimate, then a percentile pass printing p50/p99/max;
 //! - opening the store (migrations check, key unwrap).
+//!
 //! Peak memory (max RSS) is printed at the end.
 //!
 //! Run: `cargo bench -p perisai-core --bench store` (figures go to docs/PERFORMANCE.md).

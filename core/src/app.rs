@@ -1,2 +1,565 @@
-//! OWNER: store helper. TBD.
-pub struct AgentApp;
+//! `AgentApp`: the one object the shells talk to (Android and iOS through `perisai-ffi`, the
+//! desktop through `perisai`). It ties validation ([`crate::rules`]), tariffs ([`crate::tariff`])
+//! and the sealed queue ([`crate::queue`], [`crate::store`]) to the device's clock and time zone.
+//!
+//! It is `Send + Sync`; every method takes `&self` and blocks (a mutex serializes access to the
+//! one SQLite connection), so shells call it off the main thread. Every returned type is
+//! `Serialize`, so the CLI prints it as JSON, and built from strings, integers, vectors and small
+//! structs/enums, so the FFI facade wraps it 1:1.
+//!
+//! ```text
+//! let vault = Arc::new(FileKeyVault::open_or_create(&dir.join("device.key"))?);
+//! let app = AgentApp::open(AppConfig::new(dir.join("data")), vault)?;
+//! let done = app.submit(json, /* accept_warnings */ false)?;   // durable when it returns
+//! let receipt = app.receipt(&done.id)?;
+//! ```
+//!
+//! ## Public API (exact signatures)
+//!
+//! ```text
+//! AgentApp::open(config: AppConfig, vault: Arc<dyn KeyVault>) -> Result<AgentApp, CoreError>
+//! AppConfig::new(data_dir: impl Into<PathBuf>) -> AppConfig      // also Default
+//!   pub data_dir: PathBuf, pub utc_offset_minutes: i32 (420 WIB, 480 WITA, 540 WIT),
+//!   pub fsync: bool (true), pub retention_days: u32 (30), pub clock: Option<Arc<dyn Clock>>
+//! AppConfig::with_clock(self, clock: Arc<dyn Clock>) -> AppConfig
+//!
+//! fn form(&self) -> FormDefinition                        // limits of the rule set in force today
+//! fn validate(&self, input_json: &str) -> Result<ValidationReport, CoreError>
+//! fn quote(&self, request: &QuoteRequest) -> Result<Quote, CoreError>
+//! fn save_draft(&self, draft_id: Option<&str>, input_json: &str) -> Result<String, CoreError>
+//! fn load_draft(&self, draft_id: &str) -> Result<String, CoreError>     // the saved JSON object
+//! fn discard_draft(&self, draft_id: &str) -> Result<(), CoreError>
+//! fn submit(&self, input_json: &str, accept_warnings: bool) -> Result<Submitted, CoreError>
+//! fn submit_draft(&self, draft_id: &str, accept_warnings: bool) -> Result<Submitted, CoreError>
+//! fn withdraw(&self, id: &str) -> Result<(), CoreError>   // queued → withdrawn; a draft is discarded
+//! fn correct(&self, id: &str, input_json: &str, accept_warnings: bool) -> Result<Submitted, CoreError>
+//! fn list(&self, state: Option<RecordState>) -> Result<Vec<RecordSummary>, CoreError>
+//! fn receipt(&self, id: &str) -> Result<Receipt, CoreError>
+//! fn queue_status(&self) -> Result<BTreeMap<String, u64>, CoreError>  // every state, zeros included
+//! fn purge_expired(&self) -> Result<u64, CoreError>
+//! // for the sync client:
+//! fn pending_for_batch(&self, limit: u32) -> Result<Vec<PendingRecord>, CoreError>
+//! fn mark_sent(&self, ids: &[String], batch: &str) -> Result<(), CoreError>
+//! fn apply_ack(&self, id: &str, outcome: &AckOutcome) -> Result<RecordState, CoreError>
+//! fn apply_decision(&self, id: &str, decision: &Decision) -> Result<RecordState, CoreError>
+//! fn apply_payment_code(&self, id: &str, payment_code: &str) -> Result<(), CoreError>
+//! fn apply_payment_confirmed(&self, id: &str, paid_through: &str /* YYYY-MM */) -> Result<(), CoreError>
+//! fn participant_card(&self, id: &str) -> Result<Option<Card>, CoreError>
+//! verify_reference(typed: &str) -> Option<u64>            // free function: check a typed reference
+//! ```
+//!
+//! Errors: input that is not a JSON object is `MalformedInput`; validation errors, or warnings
+//! without `accept_warnings`, are `Invalid(report)` and **nothing is written**; an operation the
+//! record's state forbids is `NotAllowed { state }`; an unknown id is `NotFound`.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+
+use crate::error::CoreError;
+use crate::form::{self, FormDefinition};
+use crate::queue::{rfc3339, ConsentRecord, Origin, RecordContent};
+use crate::record::FORM_VERSION;
+use crate::rules::{self, RecordLookups};
+use crate::store::Store;
+use crate::tariff::{self, RuleBook};
+
+pub use crate::queue::{
+    verify_reference, AckOutcome, Card, Decision, PendingRecord, Receipt, RecordState,
+    RecordSummary, Submitted,
+};
+pub use crate::rules::report::{Issue, ValidationReport};
+pub use crate::seal::{FileKeyVault, KeyVault};
+pub use crate::tariff::{Quote, QuoteRequest};
+
+/// The database file inside `AppConfig::data_dir`.
+pub const DB_FILE: &str = "perisai.db";
+
+/// Version of the consent text the agent reads to the participant (UU PDP 27/2022), recorded with
+/// every enrollment. Change it whenever the text changes.
+pub const CONSENT_TEXT_VERSION: &str = "persetujuan-v1";
+
+/// Where the app reads the time. Tests fix it with [`FixedClock`].
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The device clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that only moves when told to (tests, demos, training).
+#[derive(Debug)]
+pub struct FixedClock(Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    pub fn new(now: DateTime<Utc>) -> FixedClock {
+        FixedClock(Mutex::new(now))
+    }
+
+    pub fn set(&self, now: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = now;
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut now = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        *now += by;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// How to open the app.
+#[derive(Clone)]
+pub struct AppConfig {
+    /// Folder of the store (`perisai.db` and its WAL); created (mode 0700) if missing.
+    pub data_dir: PathBuf,
+    /// The agent's time zone: 420 WIB (default), 480 WITA, 540 WIT. "Today" for every rule.
+    pub utc_offset_minutes: i32,
+    /// `true` (default): a submit is on disk when it returns (`synchronous=FULL`). `false` only
+    /// for benchmark comparisons.
+    pub fsync: bool,
+    /// Days after the server's confirmation before a record's content is purged (default 30).
+    pub retention_days: u32,
+    /// `None`: the device clock.
+    pub clock: Option<Arc<dyn Clock>>,
+}
+
+impl AppConfig {
+    pub fn new(data_dir: impl Into<PathBuf>) -> AppConfig {
+        AppConfig {
+            data_dir: data_dir.into(),
+            utc_offset_minutes: 420,
+            fsync: true,
+            retention_days: 30,
+            clock: None,
+        }
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> AppConfig {
+        self.clock = Some(clock);
+        self
+    }
+}
+
+impl Default for AppConfig {
+    fn default() -> AppConfig {
+        AppConfig::new("perisai-data")
+    }
+}
+
+impl fmt::Debug for AppConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppConfig")
+            .field("data_dir", &self.data_dir)
+            .field("utc_offset_minutes", &self.utc_offset_minutes)
+            .field("fsync", &self.fsync)
+            .field("retention_days", &self.retention_days)
+            .field("fixed_clock", &self.clock.is_some())
+            .finish()
+    }
+}
+
+/// The agent's app: validation, tariffs and the sealed queue on one device.
+pub struct AgentApp {
+    store: Mutex<Store>,
+    rules: RuleBook,
+    offset: FixedOffset,
+    retention_days: u32,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for AgentApp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AgentApp")
+            .field("offset", &self.offset)
+            .field("retention_days", &self.retention_days)
+            .finish_non_exhaustive()
+    }
+}
+
+// The FFI hands one AgentApp to many threads.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<AgentApp>()
+};
+
+/// How a submit relates to other records.
+enum How<'a> {
+    New,
+    Draft(&'a str),
+    Correct(&'a str),
+}
+
+impl AgentApp {
+    /// Opens (creating on first use) the store in `config.data_dir`, with the data key wrapped
+    /// by `vault`. Fails without changing anything for a store from a newer app version
+    /// (`StoreTooNew`) or a vault that cannot unwrap the key (`Crypto`).
+    pub fn open(config: AppConfig, vault: Arc<dyn KeyVault>) -> Result<AgentApp, CoreError> {
+        let offset = FixedOffset::east_opt(config.utc_offset_minutes.saturating_mul(60))
+            .ok_or_else(|| CoreError::InvalidParameter {
+                field: "utc_offset_minutes".into(),
+                code: "offset.range".into(),
+            })?;
+        create_private_dir(&config.data_dir)?;
+        let store = Store::open(&config.data_dir.join(DB_FILE), vault.as_ref(), config.fsync)?;
+        Ok(AgentApp {
+            store: Mutex::new(store),
+            rules: RuleBook::builtin(),
+            offset,
+            retention_days: config.retention_days,
+            clock: config.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+        })
+    }
+
+    /// A poisoned lock only means another call panicked; its transaction was rolled back when
+    /// dropped, so the store is consistent and usable.
+    fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Now, in the agent's time zone.
+    fn now(&self) -> DateTime<FixedOffset> {
+        self.clock.now().with_timezone(&self.offset)
+    }
+
+    /// The form to render, with the limits of the rule set in force today.
+    pub fn form(&self) -> FormDefinition {
+        let today = self.now().date_naive();
+        form::definition_for(self.rules.in_force(today).unwrap_or(self.rules.latest()))
+    }
+
+    /// Validates without saving. Local duplicates (`nik.duplicate_local`) come from the store.
+    pub fn validate(&self, input_json: &str) -> Result<ValidationReport, CoreError> {
+        let input = parse_object(input_json)?;
+        let store = self.store();
+        let today = self.now().date_naive();
+        let (report, _) = self.run_validation(&store, &input, today, None)?;
+        Ok(report)
+    }
+
+    /// A contribution quote (DOMAIN.md §6).
+    pub fn quote(&self, request: &QuoteRequest) -> Result<Quote, CoreError> {
+        tariff::quote(&self.rules, request)
+    }
+
+    /// Saves a draft (any JSON object, sealed, not validated); `draft_id` updates that draft.
+    /// Returns the draft's id.
+    pub fn save_draft(
+        &self,
+        draft_id: Option<&str>,
+        input_json: &str,
+    ) -> Result<String, CoreError> {
+        let input = parse_object(input_json)?;
+        self.store().save_draft(draft_id, &input, &self.now())
+    }
+
+    /// The JSON object saved in a draft, to edit it.
+    pub fn load_draft(&self, draft_id: &str) -> Result<String, CoreError> {
+        let value = self.store().load_draft(draft_id)?;
+        serde_json::to_string(&value).map_err(|_| CoreError::Store("cannot encode draft".into()))
+    }
+
+    /// Deletes a draft.
+    pub fn discard_draft(&self, draft_id: &str) -> Result<(), CoreError> {
+        self.store().discard_draft(draft_id)
+    }
+
+    /// Validates, seals and durably queues an enrollment with the next receipt number. If the
+    /// input names a record in `supersedes` (a `has_issues` or `rejected` one), that record
+    /// becomes `superseded` in the same transaction.
+    pub fn submit(&self, input_json: &str, accept_warnings: bool) -> Result<Submitted, CoreError> {
+        let input = parse_object(input_json)?;
+        self.submit_value(Some(input), accept_warnings, How::New)
+    }
+
+    /// Submits a saved draft; the record keeps the draft's id.
+    pub fn submit_draft(
+        &self,
+        draft_id: &str,
+        accept_warnings: bool,
+    ) -> Result<Submitted, CoreError> {
+        self.submit_value(None, accept_warnings, How::Draft(draft_id))
+    }
+
+    /// Withdraws a `queued` record (it stays as a `withdrawn` tombstone with its receipt number;
+    /// its personal content is erased). A draft is discarded. Anything else is `NotAllowed`.
+    pub fn withdraw(&self, id: &str) -> Result<(), CoreError> {
+        self.store().withdraw(id, &self.now())
+    }
+
+    /// Corrects record `id` with a new enrollment, as a new record with the next receipt number:
+    /// - `queued` (never sent): the old record becomes `withdrawn` (a tombstone; the server never
+    ///   saw it, so nothing "supersedes" it there) and the new record has no `supersedes`;
+    /// - `has_issues` or `rejected`: the new record has `supersedes` = `id`, and the old one
+    ///   becomes `superseded`.
+    ///
+    /// Both in one transaction with the insert.
+    pub fn correct(
+        &self,
+        id: &str,
+        input_json: &str,
+        accept_warnings: bool,
+    ) -> Result<Submitted, CoreError> {
+        let input = parse_object(input_json)?;
+        self.submit_value(Some(input), accept_warnings, How::Correct(id))
+    }
+
+    /// `input` is `None` for a draft, which is read under the same lock as the insert.
+    fn submit_value(
+        &self,
+        input: Option<serde_json::Value>,
+        accept_warnings: bool,
+        how: How<'_>,
+    ) -> Result<Submitted, CoreError> {
+        // One lock from validation to commit: the duplicate check and the insert see one state.
+        let mut store = self.store();
+        // One reading of the clock: "today" for the rules and `created_at` agree at midnight.
+        let now = self.now();
+        let mut input = match (input, &how) {
+            (Some(input), _) => input,
+            (None, How::Draft(id)) => store.load_draft(id)?,
+            (None, _) => return Err(CoreError::MalformedInput),
+        };
+        let (origin, replacing) = match how {
+            How::New => (Origin::New, None),
+            How::Draft(id) => (Origin::Draft(id.to_string()), None),
+            How::Correct(id) => {
+                let state = store.state(id)?;
+                let obj = input.as_object_mut().ok_or(CoreError::MalformedInput)?;
+                match state {
+                    RecordState::Queued => {
+                        // `supersedes` is managed by the device; a replacement has none.
+                        obj.remove("supersedes");
+                        (Origin::Replaces(id.to_string()), Some(id))
+                    }
+                    RecordState::HasIssues | RecordState::Rejected => {
+                        obj.insert("supersedes".into(), id.into());
+                        (Origin::New, None)
+                    }
+                    other => {
+                        return Err(CoreError::NotAllowed {
+                            state: other.as_str().to_string(),
+                        })
+                    }
+                }
+            }
+        };
+        let (report, enrollment) =
+            self.run_validation(&store, &input, now.date_naive(), replacing)?;
+        let blocked =
+            !report.errors.is_empty() || (!report.warnings.is_empty() && !accept_warnings);
+        let enrollment = match enrollment {
+            Some(e) if !blocked => e,
+            _ => return Err(CoreError::Invalid(Box::new(report))),
+        };
+        let rule_set = self
+            .rules
+            .in_force(enrollment.enrolled_on)
+            .map(|r| r.id.clone())
+            .ok_or_else(|| CoreError::InvalidParameter {
+                field: "enrolled_on".into(),
+                code: "rule_set.none".into(),
+            })?;
+        let quote = tariff::quote(&self.rules, &QuoteRequest::for_enrollment(&enrollment))?;
+        let created_at = rfc3339(&now);
+        let content = RecordContent {
+            form_version: FORM_VERSION,
+            rule_set,
+            consent: ConsentRecord {
+                text_version: CONSENT_TEXT_VERSION.to_string(),
+                given_at: created_at.clone(),
+            },
+            created_at,
+            warnings_confirmed: report.warnings,
+            quote_total: quote.total_due,
+            enrollment,
+        };
+        store.insert_submitted(&content, origin)
+    }
+
+    fn run_validation(
+        &self,
+        store: &Store,
+        input: &serde_json::Value,
+        today: NaiveDate,
+        replacing: Option<&str>,
+    ) -> Result<(ValidationReport, Option<crate::record::Enrollment>), CoreError> {
+        let lookups = StoreLookups {
+            store,
+            replacing,
+            failure: RefCell::new(None),
+        };
+        let result = rules::validate(input, today, &self.rules, &lookups);
+        // A store error during a look-up must not pass as "no duplicate".
+        if let Some(e) = lookups.failure.into_inner() {
+            return Err(e);
+        }
+        Ok(result)
+    }
+
+    /// Records in receipt order (drafts last), optionally only those in `state`.
+    pub fn list(&self, state: Option<RecordState>) -> Result<Vec<RecordSummary>, CoreError> {
+        self.store().list(state)
+    }
+
+    /// The participant's receipt for a submitted record.
+    pub fn receipt(&self, id: &str) -> Result<Receipt, CoreError> {
+        self.store().receipt(id)
+    }
+
+    /// Count of records per state; every state of DESIGN.md §3 is present, zeros included.
+    pub fn queue_status(&self) -> Result<BTreeMap<String, u64>, CoreError> {
+        self.store().queue_status()
+    }
+
+    /// Erases records confirmed more than `retention_days` ago, keeping participant cards.
+    pub fn purge_expired(&self) -> Result<u64, CoreError> {
+        self.store().purge_expired(&self.now(), self.retention_days)
+    }
+
+    /// The participant card kept for a record (also after its purge).
+    pub fn participant_card(&self, id: &str) -> Result<Option<Card>, CoreError> {
+        self.store().card(id)
+    }
+
+    /// Records the next batch must carry, in receipt order (for the sync client).
+    pub fn pending_for_batch(&self, limit: u32) -> Result<Vec<PendingRecord>, CoreError> {
+        self.store().pending_for_batch(limit)
+    }
+
+    /// Marks records as carried by frozen batch `batch` (all or nothing).
+    pub fn mark_sent(&self, ids: &[String], batch: &str) -> Result<(), CoreError> {
+        self.store().mark_sent(ids, batch, &self.now())
+    }
+
+    /// Applies the server's acknowledgement of a sent record; replays change nothing.
+    pub fn apply_ack(&self, id: &str, outcome: &AckOutcome) -> Result<RecordState, CoreError> {
+        self.store().apply_ack(id, outcome, &self.now())
+    }
+
+    /// Applies a supervisor's decision from downsync.
+    pub fn apply_decision(&self, id: &str, decision: &Decision) -> Result<RecordState, CoreError> {
+        self.store().apply_decision(id, decision, &self.now())
+    }
+
+    /// Stores the payment code (kode iuran) issued for an approved participant.
+    pub fn apply_payment_code(&self, id: &str, payment_code: &str) -> Result<(), CoreError> {
+        self.store().apply_payment_code(id, payment_code)
+    }
+
+    /// Records a server-confirmed payment through `paid_through` (`YYYY-MM`).
+    pub fn apply_payment_confirmed(&self, id: &str, paid_through: &str) -> Result<(), CoreError> {
+        self.store().apply_payment_confirmed(id, paid_through)
+    }
+}
+
+fn parse_object(input_json: &str) -> Result<serde_json::Value, CoreError> {
+    match serde_json::from_str::<serde_json::Value>(input_json) {
+        Ok(v) if v.is_object() => Ok(v),
+        _ => Err(CoreError::MalformedInput),
+    }
+}
+
+/// Creates the data folder readable by its owner only; an existing folder is left as it is.
+fn create_private_dir(dir: &std::path::Path) -> Result<(), CoreError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .map_err(|e| CoreError::Io(format!("create data folder: {:?}", e.kind())))
+}
+
+/// What validation asks the store. The trait answers `bool`, so a store error is kept aside and
+/// returned after validation instead of being read as "not found".
+struct StoreLookups<'a> {
+    store: &'a Store,
+    /// A `queued` record being replaced: it does not count as a duplicate of its replacement.
+    replacing: Option<&'a str>,
+    failure: RefCell<Option<CoreError>>,
+}
+
+impl StoreLookups<'_> {
+    fn answer(&self, result: Result<bool, CoreError>) -> bool {
+        result.unwrap_or_else(|e| {
+            *self.failure.borrow_mut() = Some(e);
+            false
+        })
+    }
+}
+
+impl RecordLookups for StoreLookups<'_> {
+    fn local_duplicate(&self, nik: &str, except_id: Option<&str>) -> bool {
+        self.answer(
+            self.store
+                .local_duplicate(nik, except_id.or(self.replacing)),
+        )
+    }
+
+    // `known_nik` keeps its default (false) until sync brings the branch's NIK tag list.
+
+    fn can_supersede(&self, id: &str) -> bool {
+        self.answer(self.store.can_supersede(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_defaults() {
+        let c = AppConfig::new("/tmp/x");
+        assert_eq!(
+            (c.utc_offset_minutes, c.fsync, c.retention_days),
+            (420, true, 30)
+        );
+        assert!(c.clock.is_none());
+        assert_eq!(AppConfig::default().data_dir, PathBuf::from("perisai-data"));
+    }
+
+    #[test]
+    fn bad_offset_is_refused_before_touching_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = Arc::new(FileKeyVault::open_or_create(&dir.path().join("k")).unwrap());
+        let mut c = AppConfig::new(dir.path().join("data"));
+        c.utc_offset_minutes = 100_000;
+        assert_eq!(
+            AgentApp::open(c, vault).unwrap_err().code(),
+            "input.parameter"
+        );
+        assert!(!dir.path().join("data").exists());
+    }
+
+    #[test]
+    fn fixed_clock_moves_only_when_told() {
+        let t = DateTime::parse_from_rfc3339("2026-11-20T02:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let c = FixedClock::new(t);
+        c.advance(chrono::Duration::days(1));
+        assert_eq!(c.now(), t + chrono::Duration::days(1));
+    }
+}

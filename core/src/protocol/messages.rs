@@ -34,6 +34,15 @@ pub struct ActivationResponse {
     /// The server's public key, base64 of 65 bytes.
     pub server_key: String,
     pub nonce: String,
+    /// Rule-set updates the device does not ship with (JSON documents).
+    #[serde(default)]
+    pub rule_sets: Vec<serde_json::Value>,
+    /// The branch's registered-NIK tags and the key to compute them.
+    #[serde(default)]
+    pub nik_tags: super::downsync::NikTagList,
+    /// Where the first downsync starts.
+    #[serde(default)]
+    pub cursor: String,
 }
 
 /// One record's fate in a batch.
@@ -68,6 +77,10 @@ pub struct Ack {
     pub batch_hash: String,
     pub results: Vec<RecordResult>,
     pub nonce: String,
+    /// Set when the whole batch was refused although it continued the chain (its body could not
+    /// be decoded: `batch.body_undecodable`): every record in it is rejected, `results` is empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub batch_codes: Vec<FieldCode>,
 }
 
 /// The body of every refusal: a stable code and a bilingual message, plus what the device needs

@@ -4,8 +4,12 @@
 //! - [`batch`]: frozen batches: framing, header, body compression, the hash chain.
 //! - [`envelope`]: signed server responses (`{payload, signature, key}`).
 //! - [`messages`]: activation, acknowledgement, downsync and error bodies.
+//! - [`downsync`]: signed device requests, the downsync payload, NIK tags.
+//! - [`activation_code`]: one-time activation codes (generation, check character, normalization).
 
+pub mod activation_code;
 pub mod batch;
+pub mod downsync;
 pub mod envelope;
 pub mod messages;
 

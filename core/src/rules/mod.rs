@@ -1,6 +1,24 @@
-//! Validation of an enrollment (DOMAIN.md §4). OWNER: rules helper. Interface is fixed; bodies TBD.
+//! Validation of an enrollment (DOMAIN.md §3–§4): the checks of each field, the bilingual report
+//! with stable codes, and the normalized record.
+//!
+//! Use: `let (report, record) = validate(&json, today, &RuleBook::builtin(), &NoLookups);`
+//! `record` is `Some` exactly when `report.valid`; warnings may still need the agent's
+//! confirmation. The rule set the record was validated under is `book.in_force(record.enrolled_on)`.
+//!
+//! Rooms: [`validate`](validate()) orchestrates; [`nik`], [`phone`], [`name`] and [`date`] parse
+//! one kind of value each (pure, never panicking, idempotent on their output); [`input`] reads
+//! JSON types; [`codes`] and [`messages`] are the stable codes and their texts; [`report`] is the
+//! report shape.
 
+pub mod codes;
+pub mod date;
+pub mod input;
+pub mod messages;
+pub mod name;
+pub mod nik;
+pub mod phone;
 pub mod report;
+mod validate;
 
 use chrono::NaiveDate;
 
@@ -10,6 +28,7 @@ use report::ValidationReport;
 
 /// What validation needs to know about the device's own store (local duplicates, corrections)
 /// and the branch's registered-NIK tag list. Every method defaults to "nothing known".
+/// Validation passes the normalized 16-digit NIK.
 pub trait RecordLookups {
     /// Another live record on this device has this normalized NIK (`except_id`: the record a
     /// correction replaces, which does not count).
@@ -38,6 +57,5 @@ pub fn validate(
     rules: &RuleBook,
     lookups: &dyn RecordLookups,
 ) -> (ValidationReport, Option<Enrollment>) {
-    let _ = (input, today, rules, lookups);
-    todo!("rules helper")
+    validate::validate(input, today, rules, lookups)
 }

@@ -1,0 +1,220 @@
+//! `AgentApp` across the FFI: the core's `AgentApp`, method for method.
+//!
+//! Every method forwards to `perisai_core::AgentApp` and converts the answer (see [`crate::types`])
+//! or the error ([`PerisaiError`]). Calls block, so shells make them off the main thread; the core
+//! object is `Send + Sync`, so one `AgentApp` serves every thread of the app.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use perisai_core::app::{AgentApp as CoreApp, AppConfig};
+
+use crate::error::PerisaiError;
+use crate::keys::{ForeignKeyVault, KeyVault};
+use crate::types::{
+    FormDefinition, Quote, QuoteRequest, Receipt, RecordState, RecordSummary, Submitted,
+    ValidationReport,
+};
+
+/// The agent's app on this device: the form, validation, quotes and the sealed local queue.
+#[derive(uniffi::Object)]
+pub struct AgentApp {
+    inner: CoreApp,
+}
+
+#[uniffi::export]
+impl AgentApp {
+    /// Opens (on first use creates) the store in `data_dir`. `utc_offset_minutes` is the agent's
+    /// time zone (420 WIB, 480 WITA, 540 WIT); `key_vault` wraps the store's data key.
+    #[uniffi::constructor]
+    pub fn open(
+        data_dir: String,
+        utc_offset_minutes: i32,
+        key_vault: Arc<dyn KeyVault>,
+    ) -> Result<Arc<Self>, PerisaiError> {
+        let mut config = AppConfig::new(data_dir);
+        config.utc_offset_minutes = utc_offset_minutes;
+        let inner = CoreApp::open(config, Arc::new(ForeignKeyVault(key_vault)))?;
+        Ok(Arc::new(AgentApp { inner }))
+    }
+
+    /// The enrollment form, with the limits of the rule set in force today.
+    pub fn form(&self) -> FormDefinition {
+        self.inner.form().into()
+    }
+
+    /// Validates an enrollment (a JSON object) without saving it.
+    pub fn validate(&self, input_json: String) -> Result<ValidationReport, PerisaiError> {
+        Ok(self.inner.validate(&input_json)?.into())
+    }
+
+    /// Prices contributions month by month.
+    pub fn quote(&self, request: QuoteRequest) -> Result<Quote, PerisaiError> {
+        Ok(self.inner.quote(&request.into())?.into())
+    }
+
+    /// Saves a draft (any JSON object, not validated); pass `draft_id` to update one. Returns
+    /// the draft's id.
+    pub fn save_draft(
+        &self,
+        draft_id: Option<String>,
+        input_json: String,
+    ) -> Result<String, PerisaiError> {
+        Ok(self.inner.save_draft(draft_id.as_deref(), &input_json)?)
+    }
+
+    /// The JSON object saved in a draft.
+    pub fn load_draft(&self, draft_id: String) -> Result<String, PerisaiError> {
+        Ok(self.inner.load_draft(&draft_id)?)
+    }
+
+    /// Deletes a draft.
+    pub fn discard_draft(&self, draft_id: String) -> Result<(), PerisaiError> {
+        Ok(self.inner.discard_draft(&draft_id)?)
+    }
+
+    /// Validates, seals and durably queues an enrollment. Errors, or warnings without
+    /// `accept_warnings`, throw `Invalid` with the report, and nothing is stored.
+    pub fn submit(
+        &self,
+        input_json: String,
+        accept_warnings: bool,
+    ) -> Result<Submitted, PerisaiError> {
+        Ok(self.inner.submit(&input_json, accept_warnings)?.into())
+    }
+
+    /// Submits a saved draft; the record keeps the draft's id.
+    pub fn submit_draft(
+        &self,
+        draft_id: String,
+        accept_warnings: bool,
+    ) -> Result<Submitted, PerisaiError> {
+        Ok(self.inner.submit_draft(&draft_id, accept_warnings)?.into())
+    }
+
+    /// Withdraws a record not yet sent (a draft is discarded).
+    pub fn withdraw(&self, id: String) -> Result<(), PerisaiError> {
+        Ok(self.inner.withdraw(&id)?)
+    }
+
+    /// Queues a corrected enrollment that replaces record `id`.
+    pub fn correct(
+        &self,
+        id: String,
+        input_json: String,
+        accept_warnings: bool,
+    ) -> Result<Submitted, PerisaiError> {
+        Ok(self
+            .inner
+            .correct(&id, &input_json, accept_warnings)?
+            .into())
+    }
+
+    /// The records on this device, optionally only those in `state`.
+    pub fn list(&self, state: Option<RecordState>) -> Result<Vec<RecordSummary>, PerisaiError> {
+        let records = self.inner.list(state.map(Into::into))?;
+        Ok(records.into_iter().map(RecordSummary::from).collect())
+    }
+
+    /// The participant's receipt for a submitted record.
+    pub fn receipt(&self, id: String) -> Result<Receipt, PerisaiError> {
+        Ok(self.inner.receipt(&id)?.into())
+    }
+
+    /// Number of records per state name (`queued`, `has_issues`…), every state present.
+    pub fn queue_status(&self) -> Result<HashMap<String, u64>, PerisaiError> {
+        Ok(self.inner.queue_status()?.into_iter().collect())
+    }
+
+    /// Erases records confirmed longer ago than the retention period; returns how many.
+    pub fn purge_expired(&self) -> Result<u64, PerisaiError> {
+        Ok(self.inner.purge_expired()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::software_key_vault;
+    use crate::types::Program;
+
+    const VALID: &str = r#"{"nik": "3201155501900002", "full_name": "Siti Aminah",
+        "birth_place": "Bogor", "birth_date": "1990-01-15", "sex": "F",
+        "phone": "0812 3456 7890", "address": "Pasar Anyar Blok C No. 12, Bogor",
+        "occupation": "PEDAGANG", "monthly_income": 2000000, "programs": ["JKK", "JKM"],
+        "payment_months": 3, "consent": true, "enrolled_on": "2026-11-20"}"#;
+
+    fn open(dir: &std::path::Path) -> Arc<AgentApp> {
+        let vault = software_key_vault(dir.join("device.key").display().to_string()).unwrap();
+        AgentApp::open(dir.join("data").display().to_string(), 420, vault).unwrap()
+    }
+
+    #[test]
+    fn a_submit_goes_through_the_facade_and_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = open(dir.path());
+        assert!(app.validate(VALID.into()).unwrap().valid);
+        let done = app.submit(VALID.into(), false).unwrap();
+        assert_eq!(done.status, RecordState::Queued);
+        assert_eq!(done.receipt_no, 1);
+        let receipt = app.receipt(done.id.clone()).unwrap();
+        assert_eq!(receipt.reference, done.reference);
+        assert!(!receipt.paid);
+        let queued = app.list(Some(RecordState::Queued)).unwrap();
+        assert_eq!(queued.len(), 1);
+        assert_eq!(queued[0].id, done.id);
+        let status = app.queue_status().unwrap();
+        assert_eq!(status.len(), 12);
+        assert_eq!(status["queued"], 1);
+        app.withdraw(done.id.clone()).unwrap();
+        assert_eq!(app.queue_status().unwrap()["withdrawn"], 1);
+    }
+
+    #[test]
+    fn an_invalid_submit_throws_invalid_with_the_report_and_stores_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = open(dir.path());
+        let bad = VALID.replace("3201155501900002", "12345");
+        match app.submit(bad, true) {
+            Err(PerisaiError::Invalid { code, report, .. }) => {
+                assert_eq!(code, "input.invalid");
+                assert!(report.errors.iter().any(|i| i.code == "nik.format"));
+            }
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+        assert!(app.list(None).unwrap().is_empty());
+        match app.submit("[1, 2]".into(), true) {
+            Err(e) => assert_eq!(e.code(), "input.malformed"),
+            Ok(_) => panic!("an array is not an enrollment"),
+        }
+    }
+
+    #[test]
+    fn a_quote_and_the_form_come_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = open(dir.path());
+        let quote = app
+            .quote(QuoteRequest {
+                monthly_income: 1_000_000,
+                programs: vec![Program::JKK, Program::JKM],
+                months: 1,
+                start_year: 2025,
+                start_month: 6,
+                occupation: None,
+            })
+            .unwrap();
+        assert_eq!(quote.total_due, 16_800);
+        assert!(app.form().fields.iter().any(|f| f.key == "nik"));
+    }
+
+    #[test]
+    fn a_wrong_key_vault_refuses_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(open(dir.path()));
+        let other = software_key_vault(dir.path().join("other.key").display().to_string()).unwrap();
+        let err = AgentApp::open(dir.path().join("data").display().to_string(), 420, other)
+            .err()
+            .unwrap();
+        assert_eq!(err.code(), "store.key");
+    }
+}
