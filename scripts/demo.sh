@@ -28,11 +28,11 @@ echo "Data directory: $data (sealed; nothing personal in plain text)"
 show $bin quote --income 2500000 --programs JKK,JKM,JHT --months 12 --start 2026-11 --occupation KURIR
 
 echo; echo "A form with mistakes: every problem at once, in Indonesian and English"
-worker "3201 1501 9001 0000" "b" "1990-01-15" "X" "12345" "PILOT" 500000 > "$data.bad.json" 2>/dev/null || { mkdir -p "$(dirname "$data")"; worker "3201 1501 9001 0000" "b" "1990-01-15" "X" "12345" "PILOT" 500000 > "$data.bad.json"; }
+mkdir -p "$(dirname "$data")"
+worker "3201 1501 9001 0000" "b" "1990-01-15" "X" "12345" "PILOT" 500000 > "$data.bad.json"
 show $bin validate "$data.bad.json"
 
 echo; echo "Enrolling three workers at the market, offline"
-worker "3201150190010001" "Siti Aminah" "1990-01-55" "F" "0812-3456-7890" "PEDAGANG" 2000000 >/dev/null
 worker "3201155501900002" "Siti Aminah" "1990-01-15" "F" "0812 3456 7890" "PEDAGANG" 2000000 > "$data.1.json"
 worker "3201151203850003" "Budi Santoso" "1985-03-12" "L" "+6281298765432" "OJOL" 3500000 > "$data.2.json"
 worker "3201152008920004" "Wayan" "1992-08-20" "M" "6285712345678" "NELAYAN" 1500000 > "$data.3.json"

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use perisai_core::app::{AgentApp as CoreApp, AppConfig};
 
 use crate::error::PerisaiError;
-use crate::keys::{ForeignKeyVault, KeyVault};
+use crate::keys::{DeviceSigner, ForeignKeyVault, ForeignSigner, KeyVault};
+use crate::sync::{Activated, DeviceStatus, ForeignObserver, SyncObserver, SyncReport};
 use crate::types::{
     FormDefinition, Quote, QuoteRequest, Receipt, RecordState, RecordSummary, Submitted,
     ValidationReport,
@@ -130,6 +131,48 @@ impl AgentApp {
     pub fn purge_expired(&self) -> Result<u64, PerisaiError> {
         Ok(self.inner.purge_expired()?)
     }
+
+    /// Activates this device with a one-time code: `signer` is the new keystore key (it signs
+    /// the request); `fingerprint` (from the QR code) must match the server key when given.
+    /// Retrying after a lost answer with the same key gets the same binding.
+    pub fn activate(
+        &self,
+        server_url: String,
+        code: String,
+        fingerprint: Option<String>,
+        signer: Arc<dyn DeviceSigner>,
+    ) -> Result<Activated, PerisaiError> {
+        let signer = ForeignSigner(signer);
+        Ok(self
+            .inner
+            .activate(&server_url, &code, fingerprint.as_deref(), &signer)?
+            .into())
+    }
+
+    /// Sends the queue and brings down decisions; blocks until done or the retry budget is
+    /// spent (call it from WorkManager / BGTaskScheduler). On `device.revoked` the core has
+    /// erased this device's data: delete the keystore signing key too.
+    pub fn sync(
+        &self,
+        server_override: Option<String>,
+        signer: Arc<dyn DeviceSigner>,
+        observer: Option<Arc<dyn SyncObserver>>,
+    ) -> Result<SyncReport, PerisaiError> {
+        let signer = ForeignSigner(signer);
+        let observer = observer.map(ForeignObserver);
+        let observer = observer
+            .as_ref()
+            .map(|o| o as &dyn perisai_core::sync::SyncObserver);
+        Ok(self
+            .inner
+            .sync(server_override.as_deref(), &signer, observer)?
+            .into())
+    }
+
+    /// Whether the device is activated, as whom, its last sync and what still waits to go.
+    pub fn device_status(&self) -> Result<DeviceStatus, PerisaiError> {
+        Ok(self.inner.device_status()?.into())
+    }
 }
 
 #[cfg(test)]
@@ -205,6 +248,30 @@ mod tests {
             .unwrap();
         assert_eq!(quote.total_due, 16_800);
         assert!(app.form().fields.iter().any(|f| f.key == "nik"));
+    }
+
+    #[test]
+    fn sync_before_activation_is_refused_and_status_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = open(dir.path());
+        app.submit(VALID.into(), false).unwrap();
+        let status = app.device_status().unwrap();
+        assert!(!status.activated);
+        assert_eq!(status.queued_records, 1);
+        let signer =
+            crate::keys::software_signer(dir.path().join("sign.key").display().to_string())
+                .unwrap();
+        let err = app.sync(None, signer.clone(), None).unwrap_err();
+        assert_eq!(err.code(), "device.not_activated");
+        let err = app
+            .activate(
+                "http://sync.example.id".into(),
+                "0000000000000".into(),
+                None,
+                signer,
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), "sync.url");
     }
 
     #[test]

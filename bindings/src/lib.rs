@@ -9,6 +9,7 @@
 //!   [`software_key_vault`] and [`software_signer`] are file-based ones for the desktop and tests.
 //! - [`PerisaiError`]: the one flat error, a stable code and a message without personal data.
 //! - [`types`]: records and enums that mirror the core's, with the conversions.
+//! - [`SyncObserver`]: the foreign callback trait for sync progress; [`sync`] has the sync records.
 //!
 //! Generate the Kotlin and Swift bindings with `bindings/generate.sh`.
 
@@ -17,6 +18,7 @@ uniffi::setup_scaffolding!();
 mod app;
 mod error;
 mod keys;
+pub mod sync;
 pub mod types;
 
 pub use app::AgentApp;
@@ -25,3 +27,4 @@ pub use keys::{
     check_device_signer, software_key_vault, software_signer, verify_signature, DeviceSigner,
     KeyVault,
 };
+pub use sync::SyncObserver;

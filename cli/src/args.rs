@@ -98,6 +98,24 @@ pub enum Command {
     },
     /// Count the records in every state
     Queue,
+    /// Activate this device with a one-time code from the branch office
+    Activate {
+        /// The sync server, https://… (plain http:// only to this machine)
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// The activation code (e.g. ABCD-EFGH-JKMN-P)
+        #[arg(long, value_name = "CODE")]
+        code: String,
+        /// The server key fingerprint from the QR code (hex; the first 16 digits are enough)
+        #[arg(long, value_name = "F")]
+        fingerprint: Option<String>,
+    },
+    /// Send the queue to the server and bring down decisions
+    Sync {
+        /// Another server than the one of the activation
+        #[arg(long, value_name = "URL")]
+        server: Option<String>,
+    },
 }
 
 /// Indonesia's three time zones.

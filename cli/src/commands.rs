@@ -5,6 +5,11 @@
 //! no file. The other commands open `AgentApp` on the data folder, whose data key is wrapped by a
 //! `FileKeyVault` at `<data-dir>/device.key` (0600). Input is read and checked (size, UTF-8, JSON
 //! object) before the store is opened, so a bad file never touches it.
+//!
+//! `activate` and `sync` sign with the device key `<data-dir>/device-signing.key` (P-256, 0600,
+//! created by `activate`). When the server revokes the device, the core erases the store's
+//! personal data as the server's signed command says, and `sync` deletes that key file too (what
+//! a phone shell does with its keystore key), then exits 1 with `device.revoked`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,6 +24,8 @@ use perisai_core::app::{AgentApp, AppConfig, RecordState, Submitted, DB_FILE};
 use perisai_core::record::Program;
 use perisai_core::rules::{self, NoLookups};
 use perisai_core::seal::FileKeyVault;
+use perisai_core::signer::SoftwareSigner;
+use perisai_core::sync::SyncObserver;
 use perisai_core::tariff::{self, QuoteRequest, RuleBook, YearMonth};
 use perisai_core::CoreError;
 
@@ -28,6 +35,8 @@ use crate::output::{Exit, Failure, Outcome};
 
 /// Name of the data-key file inside the data folder.
 const KEY_FILE: &str = "device.key";
+/// Name of the device signing-key file inside the data folder.
+const SIGNING_KEY_FILE: &str = "device-signing.key";
 
 pub fn run(cli: Cli) -> Outcome {
     let Cli {
@@ -59,6 +68,15 @@ pub fn run(cli: Cli) -> Outcome {
         } => Store::new(data_dir, tz)
             .and_then(|store| store.correct(&id, &Source::from_arg(&file), accept_warnings)),
         Command::Queue => Store::new(data_dir, tz).and_then(|store| store.queue()),
+        Command::Activate {
+            server,
+            code,
+            fingerprint,
+        } => Store::new(data_dir, tz)
+            .and_then(|store| store.activate(&server, &code, fingerprint.as_deref())),
+        Command::Sync { server } => {
+            Store::new(data_dir, tz).and_then(|store| store.sync(server.as_deref()))
+        }
     };
     result.unwrap_or_else(Outcome::from)
 }
@@ -230,6 +248,47 @@ impl Store {
         }
     }
 
+    /// The device signing key, created on first use (0600).
+    fn signer(&self) -> Result<SoftwareSigner, Failure> {
+        create_private_dir(&self.data_dir)?;
+        Ok(SoftwareSigner::open_or_create(
+            self.data_dir.join(SIGNING_KEY_FILE),
+        )?)
+    }
+
+    /// `activate --server URL --code CODE [--fingerprint F]`: `{"device_id", "agent_id",
+    /// "branch"}`.
+    fn activate(
+        &self,
+        server: &str,
+        code: &str,
+        fingerprint: Option<&str>,
+    ) -> Result<Outcome, Failure> {
+        let app = self.open()?;
+        let signer = self.signer()?;
+        let activated = app.activate(server, code, fingerprint, &signer)?;
+        Ok(Outcome::success(&activated))
+    }
+
+    /// `sync [--server URL]`: `{"sent", "accepted", "duplicates", "rejected", "batches",
+    /// "bytes_up", "bytes_down"}`; progress lines (no personal data) on stderr.
+    fn sync(&self, server: Option<&str>) -> Result<Outcome, Failure> {
+        if !self.exists() {
+            return Err(CoreError::NotActivated.into());
+        }
+        let app = self.open()?;
+        let signer = self.signer()?;
+        match app.sync(server, &signer, Some(&Progress)) {
+            Ok(report) => Ok(Outcome::success(&report)),
+            Err(CoreError::DeviceRevoked) => {
+                // The core erased the data; the key it signed with goes too.
+                let _ = std::fs::remove_file(self.data_dir.join(SIGNING_KEY_FILE));
+                Err(CoreError::DeviceRevoked.into())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// `queue`: `{"<state>": n, ...}` with every state, zeros included.
     fn queue(&self) -> Result<Outcome, Failure> {
         let counts = if self.exists() {
@@ -238,6 +297,28 @@ impl Store {
             BTreeMap::new()
         };
         Ok(Outcome::success(&StateCounts(counts)))
+    }
+}
+
+/// Sync progress on stderr, for a person watching: batch numbers, record counts, record ids
+/// (not personal data) and stable codes only.
+struct Progress;
+
+impl SyncObserver for Progress {
+    fn batch_sent(&self, seq: u64, records: u32, bytes: u64) {
+        eprintln!("perisai: sending batch {seq} ({records} records, {bytes} bytes)");
+    }
+
+    fn batch_acked(&self, seq: u64, accepted: u32, rejected: u32) {
+        eprintln!("perisai: batch {seq} acknowledged ({accepted} accepted, {rejected} rejected)");
+    }
+
+    fn record_rejected(&self, id: &str, codes: &[String]) {
+        eprintln!("perisai: record {id} rejected: {}", codes.join(", "));
+    }
+
+    fn waiting_retry(&self, seconds: u64) {
+        eprintln!("perisai: server not reachable; retrying in {seconds} s");
     }
 }
 

@@ -46,6 +46,13 @@
 //! fn apply_payment_confirmed(&self, id: &str, paid_through: &str /* YYYY-MM */) -> Result<(), CoreError>
 //! fn participant_card(&self, id: &str) -> Result<Option<Card>, CoreError>
 //! verify_reference(typed: &str) -> Option<u64>            // free function: check a typed reference
+//! // sync (crate::sync); `activate` and `sync` need the `sync-client` feature (default on):
+//! fn activate(&self, server_url: &str, code: &str, fingerprint: Option<&str>,
+//!             signer: &dyn DeviceSigner) -> Result<Activated, CoreError>
+//! fn sync(&self, server_override: Option<&str>, signer: &dyn DeviceSigner,
+//!         observer: Option<&dyn SyncObserver>) -> Result<SyncReport, CoreError>
+//! fn device_status(&self) -> Result<DeviceStatus, CoreError>
+//! fn activate_with(&self, transport: &dyn Transport, ...) / fn sync_with(&self, transport, ...)
 //! ```
 //!
 //! Errors: input that is not a JSON object is `MalformedInput`; validation errors, or warnings
@@ -56,7 +63,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
@@ -66,6 +73,8 @@ use crate::queue::{rfc3339, ConsentRecord, Origin, RecordContent};
 use crate::record::FORM_VERSION;
 use crate::rules::{self, RecordLookups};
 use crate::store::Store;
+use crate::sync::state as sync_state;
+use crate::sync::SyncOptions;
 use crate::tariff::{self, RuleBook};
 
 pub use crate::queue::{
@@ -74,6 +83,8 @@ pub use crate::queue::{
 };
 pub use crate::rules::report::{Issue, ValidationReport};
 pub use crate::seal::{FileKeyVault, KeyVault};
+pub use crate::signer::DeviceSigner;
+pub use crate::sync::{Activated, DeviceStatus, SyncObserver, SyncReport};
 pub use crate::tariff::{Quote, QuoteRequest};
 
 /// The database file inside `AppConfig::data_dir`.
@@ -137,6 +148,8 @@ pub struct AppConfig {
     pub retention_days: u32,
     /// `None`: the device clock.
     pub clock: Option<Arc<dyn Clock>>,
+    /// Timeouts, retry budget and batch sizes of the sync client.
+    pub sync: SyncOptions,
 }
 
 impl AppConfig {
@@ -147,6 +160,7 @@ impl AppConfig {
             fsync: true,
             retention_days: 30,
             clock: None,
+            sync: SyncOptions::default(),
         }
     }
 
@@ -170,6 +184,7 @@ impl fmt::Debug for AppConfig {
             .field("fsync", &self.fsync)
             .field("retention_days", &self.retention_days)
             .field("fixed_clock", &self.clock.is_some())
+            .field("sync", &self.sync)
             .finish()
     }
 }
@@ -177,10 +192,14 @@ impl fmt::Debug for AppConfig {
 /// The agent's app: validation, tariffs and the sealed queue on one device.
 pub struct AgentApp {
     store: Mutex<Store>,
-    rules: RuleBook,
+    /// The shipped rule sets, with the signed updates sync brought merged in.
+    rules: RwLock<RuleBook>,
     offset: FixedOffset,
     retention_days: u32,
     clock: Arc<dyn Clock>,
+    sync_options: SyncOptions,
+    /// One sync or activation at a time (a shell's scheduler and the agent's "Kirim" button).
+    sync_lock: Mutex<()>,
 }
 
 impl fmt::Debug for AgentApp {
@@ -217,30 +236,70 @@ impl AgentApp {
             })?;
         create_private_dir(&config.data_dir)?;
         let store = Store::open(&config.data_dir.join(DB_FILE), vault.as_ref(), config.fsync)?;
+        let rules = with_updates(
+            RuleBook::builtin(),
+            &sync_state::stored_rule_sets(&store.conn)?,
+        );
         Ok(AgentApp {
             store: Mutex::new(store),
-            rules: RuleBook::builtin(),
+            rules: RwLock::new(rules),
             offset,
             retention_days: config.retention_days,
             clock: config.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            sync_options: config.sync,
+            sync_lock: Mutex::new(()),
         })
     }
 
     /// A poisoned lock only means another call panicked; its transaction was rolled back when
     /// dropped, so the store is consistent and usable.
-    fn store(&self) -> MutexGuard<'_, Store> {
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Now, in the agent's time zone.
-    fn now(&self) -> DateTime<FixedOffset> {
+    pub(crate) fn now(&self) -> DateTime<FixedOffset> {
         self.clock.now().with_timezone(&self.offset)
+    }
+
+    /// The rule book in force (a copy: rule sets are small, and a sync may replace the book).
+    pub(crate) fn rule_book(&self) -> RuleBook {
+        self.rules
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(crate) fn set_rule_book(&self, book: RuleBook) {
+        *self.rules.write().unwrap_or_else(PoisonError::into_inner) = book;
+    }
+
+    /// Back to the shipped rule sets (after a wipe).
+    pub(crate) fn reset_rule_book(&self) {
+        self.set_rule_book(RuleBook::builtin());
+    }
+
+    pub(crate) fn sync_options(&self) -> &SyncOptions {
+        &self.sync_options
+    }
+
+    pub(crate) fn retention_days(&self) -> u32 {
+        self.retention_days
+    }
+
+    /// Held for a whole activation or sync. A poisoned lock only means an earlier sync panicked;
+    /// everything it wrote was in transactions, so the next one can go.
+    pub(crate) fn sync_guard(&self) -> MutexGuard<'_, ()> {
+        self.sync_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The form to render, with the limits of the rule set in force today.
     pub fn form(&self) -> FormDefinition {
         let today = self.now().date_naive();
-        form::definition_for(self.rules.in_force(today).unwrap_or(self.rules.latest()))
+        let rules = self.rule_book();
+        form::definition_for(rules.in_force(today).unwrap_or(rules.latest()))
     }
 
     /// Validates without saving. Local duplicates (`nik.duplicate_local`) come from the store.
@@ -254,7 +313,7 @@ impl AgentApp {
 
     /// A contribution quote (DOMAIN.md §6).
     pub fn quote(&self, request: &QuoteRequest) -> Result<Quote, CoreError> {
-        tariff::quote(&self.rules, request)
+        tariff::quote(&self.rule_book(), request)
     }
 
     /// Saves a draft (any JSON object, sealed, not validated); `draft_id` updates that draft.
@@ -367,15 +426,15 @@ impl AgentApp {
             Some(e) if !blocked => e,
             _ => return Err(CoreError::Invalid(Box::new(report))),
         };
-        let rule_set = self
-            .rules
+        let rules = self.rule_book();
+        let rule_set = rules
             .in_force(enrollment.enrolled_on)
             .map(|r| r.id.clone())
             .ok_or_else(|| CoreError::InvalidParameter {
                 field: "enrolled_on".into(),
                 code: "rule_set.none".into(),
             })?;
-        let quote = tariff::quote(&self.rules, &QuoteRequest::for_enrollment(&enrollment))?;
+        let quote = tariff::quote(&rules, &QuoteRequest::for_enrollment(&enrollment))?;
         let created_at = rfc3339(&now);
         let content = RecordContent {
             form_version: FORM_VERSION,
@@ -404,7 +463,7 @@ impl AgentApp {
             replacing,
             failure: RefCell::new(None),
         };
-        let result = rules::validate(input, today, &self.rules, &lookups);
+        let result = rules::validate(input, today, &self.rule_book(), &lookups);
         // A store error during a look-up must not pass as "no duplicate".
         if let Some(e) = lookups.failure.into_inner() {
             return Err(e);
@@ -427,9 +486,73 @@ impl AgentApp {
         self.store().queue_status()
     }
 
-    /// Erases records confirmed more than `retention_days` ago, keeping participant cards.
+    /// Erases records confirmed more than `retention_days` ago, keeping participant cards, and
+    /// the frozen batches acknowledged as long ago (they hold the same personal data).
     pub fn purge_expired(&self) -> Result<u64, CoreError> {
-        self.store().purge_expired(&self.now(), self.retention_days)
+        let now = self.now();
+        let mut store = self.store();
+        let purged = store.purge_expired(&now, self.retention_days)?;
+        let cutoff = now.timestamp() - i64::from(self.retention_days) * 86_400;
+        if sync_state::drop_expired_batches(&store.conn, cutoff)? > 0 {
+            store.forget_erased_pages()?;
+        }
+        Ok(purged)
+    }
+
+    /// Whether this device is activated, as whom, and how its sync stands.
+    pub fn device_status(&self) -> Result<DeviceStatus, CoreError> {
+        sync_state::device_status(&self.store().conn)
+    }
+
+    /// Activates this device with a one-time code from the branch office: the new device key
+    /// (`signer`) signs the request (proof of possession); the server answers, signed, with the
+    /// device's id, agent and branch and its own key, which is pinned from then on. With
+    /// `fingerprint` (from the QR code), the server key must match it; without, the key is
+    /// trusted on first use, which the URL policy allows only over https or to loopback.
+    /// Retrying after a lost answer, with the same key, gets the same binding.
+    ///
+    /// Errors: `sync.url`, `input.parameter` (a mistyped code or fingerprint), `sync.server_key`,
+    /// `sync.network`, the server's refusal (`code.invalid`, `code.used`, `code.expired`,
+    /// `code.locked`, `agent.inactive`...), `app.too_old`.
+    #[cfg(feature = "sync-client")]
+    pub fn activate(
+        &self,
+        server_url: &str,
+        code: &str,
+        fingerprint: Option<&str>,
+        signer: &dyn DeviceSigner,
+    ) -> Result<crate::sync::Activated, CoreError> {
+        let transport = self.http_transport()?;
+        self.activate_with(&transport, server_url, code, fingerprint, signer)
+    }
+
+    /// Sends every queued record to the server (to `server_override` instead of the URL stored at
+    /// activation, when given) and applies what comes back; see [`crate::sync`]. Blocks until
+    /// done or until the retry budget is spent; call it off the main thread. `observer` hears
+    /// about each batch, each rejected record and each wait.
+    ///
+    /// A rejected record never blocks the others: it becomes `rejected` with its codes. Errors
+    /// that retrying cannot fix stop the sync: `device.revoked` (this device's data and sync
+    /// keys were erased as the server's signed command said: the shell must now delete the
+    /// device signing key), `device.unknown`, `sync.fork`, `sync.gap`, `app.too_old`,
+    /// `sync.server_key`, `sync.refused`; `sync.network` means "try again later".
+    #[cfg(feature = "sync-client")]
+    pub fn sync(
+        &self,
+        server_override: Option<&str>,
+        signer: &dyn DeviceSigner,
+        observer: Option<&dyn SyncObserver>,
+    ) -> Result<SyncReport, CoreError> {
+        let transport = self.http_transport()?;
+        self.sync_with(&transport, server_override, signer, observer)
+    }
+
+    #[cfg(feature = "sync-client")]
+    fn http_transport(&self) -> Result<crate::sync::transport::HttpTransport, CoreError> {
+        crate::sync::transport::HttpTransport::new(
+            self.sync_options.connect_timeout,
+            self.sync_options.request_timeout,
+        )
     }
 
     /// The participant card kept for a record (also after its purge).
@@ -466,6 +589,18 @@ impl AgentApp {
     pub fn apply_payment_confirmed(&self, id: &str, paid_through: &str) -> Result<(), CoreError> {
         self.store().apply_payment_confirmed(id, paid_through)
     }
+}
+
+/// The shipped book with the stored rule-set updates merged in, in the order they came; one that
+/// no longer loads or fits (it was checked when it came, so only a newer shipped book can make
+/// it clash) is left out rather than stopping the app from opening.
+fn with_updates(mut book: RuleBook, updates: &[String]) -> RuleBook {
+    for body in updates {
+        if let Ok(merged) = RuleBook::from_json(body).and_then(|u| book.merged(u)) {
+            book = merged;
+        }
+    }
+    book
 }
 
 fn parse_object(input_json: &str) -> Result<serde_json::Value, CoreError> {
@@ -518,7 +653,14 @@ impl RecordLookups for StoreLookups<'_> {
         )
     }
 
-    // `known_nik` keeps its default (false) until sync brings the branch's NIK tag list.
+    /// The branch's NIK tag list, brought by sync (false before activation).
+    fn known_nik(&self, nik: &str) -> bool {
+        self.answer(sync_state::known_nik(
+            &self.store.conn,
+            &self.store.sealer,
+            nik,
+        ))
+    }
 
     fn can_supersede(&self, id: &str) -> bool {
         self.answer(self.store.can_supersede(id))

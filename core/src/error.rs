@@ -31,6 +31,45 @@ pub enum CoreError {
     Store(String),
     #[error("io error: {0}")]
     Io(String),
+    /// The server could not be reached, or answered with a temporary failure (timeout, cut
+    /// connection, 5xx, 429 beyond the retry budget). Everything stays queued; try again later.
+    #[error("sync network failure: {0}")]
+    SyncNetwork(String),
+    /// The server URL is not usable: not `https://`, or plain `http://` to a host that is not
+    /// this machine (loopback), or not a URL at all.
+    #[error("server URL refused: {0}")]
+    SyncUrl(&'static str),
+    /// A server answer whose signature does not verify under the pinned server key, or a server
+    /// key that does not match the fingerprint given at activation.
+    #[error("server response not authentic: {0}")]
+    SyncServerKey(&'static str),
+    /// The server says this device's batch chain forked (`seq.fork`): sending stops.
+    #[error("batch chain forked")]
+    SyncFork,
+    /// The server expects a batch this device cannot send (`seq.gap`): `expected` is the
+    /// server's next sequence number, `have` what this device has.
+    #[error("batch chain gap: server expects {expected}, device has {have}")]
+    SyncGap { expected: u64, have: u64 },
+    /// The server refused a request in a way retrying cannot fix (a 400/401/403/413 code, or an
+    /// activation code problem). `code` is the server's code when it is a known one.
+    #[error("server refused: {code}")]
+    SyncRefused { code: &'static str },
+    /// The server revoked this device; its personal data and sync keys were erased as the
+    /// server-signed wipe command said. The shell must delete the device signing key too.
+    #[error("device revoked")]
+    DeviceRevoked,
+    /// The server does not know this device (`device.unknown`): activate again.
+    #[error("device unknown to the server")]
+    DeviceUnknown,
+    /// The device has not been activated yet (`perisai activate`).
+    #[error("device not activated")]
+    NotActivated,
+    /// The signer given is not the key this device was activated with.
+    #[error("signing key is not the activated device key")]
+    DeviceKeyMismatch,
+    /// The server needs a newer app (426).
+    #[error("app too old; minimum {min_app_version}")]
+    AppTooOld { min_app_version: String },
 }
 
 impl CoreError {
@@ -46,6 +85,17 @@ impl CoreError {
             CoreError::StoreTooNew { .. } => "store.too_new",
             CoreError::Store(_) => "store.error",
             CoreError::Io(_) => "io.error",
+            CoreError::SyncNetwork(_) => "sync.network",
+            CoreError::SyncUrl(_) => "sync.url",
+            CoreError::SyncServerKey(_) => "sync.server_key",
+            CoreError::SyncFork => "sync.fork",
+            CoreError::SyncGap { .. } => "sync.gap",
+            CoreError::SyncRefused { code } => code,
+            CoreError::DeviceRevoked => "device.revoked",
+            CoreError::DeviceUnknown => "device.unknown",
+            CoreError::NotActivated => "device.not_activated",
+            CoreError::DeviceKeyMismatch => "device.key_mismatch",
+            CoreError::AppTooOld { .. } => "app.too_old",
         }
     }
 
@@ -88,6 +138,55 @@ impl CoreError {
                 "Berkas tidak dapat dibaca atau ditulis.",
                 "A file cannot be read or written.",
             ),
+            CoreError::SyncNetwork(_) => Message::new(
+                "Server tidak dapat dihubungi. Data tetap tersimpan dan akan dikirim nanti.",
+                "The server cannot be reached. The data stays saved and will be sent later.",
+            ),
+            CoreError::SyncUrl(_) => Message::new(
+                "Alamat server tidak aman atau tidak benar: gunakan https://.",
+                "The server address is not secure or not valid: use https://.",
+            ),
+            CoreError::SyncServerKey(_) => Message::new(
+                "Jawaban server tidak dapat dipastikan keasliannya. Tidak ada data yang diubah; \
+                 hubungi kantor cabang.",
+                "The server's answer could not be verified. No data was changed; contact the \
+                 branch office.",
+            ),
+            CoreError::SyncFork => Message::new(
+                "Urutan kiriman perangkat ini tidak cocok dengan server. Pengiriman dihentikan; \
+                 hubungi supervisor.",
+                "This device's upload sequence does not match the server. Sending stopped; \
+                 contact your supervisor.",
+            ),
+            CoreError::SyncGap { .. } => Message::new(
+                "Server meminta kiriman lama yang tidak ada lagi di perangkat ini. Hubungi \
+                 kantor cabang.",
+                "The server asks for earlier uploads this device no longer has. Contact the \
+                 branch office.",
+            ),
+            CoreError::SyncRefused { code } => refused_message(code),
+            CoreError::DeviceRevoked => Message::new(
+                "Perangkat ini telah dicabut; data di perangkat dihapus.",
+                "This device has been revoked; its data is erased.",
+            ),
+            CoreError::DeviceUnknown => Message::new(
+                "Perangkat tidak dikenal server; aktifkan ulang perangkat.",
+                "The server does not know this device; activate the device again.",
+            ),
+            CoreError::NotActivated => Message::new(
+                "Perangkat belum diaktifkan. Aktifkan dengan kode dari kantor cabang.",
+                "The device is not activated yet. Activate it with a code from the branch office.",
+            ),
+            CoreError::DeviceKeyMismatch => Message::new(
+                "Kunci perangkat berbeda dari saat aktivasi. Data tidak dikirim; hubungi kantor \
+                 cabang.",
+                "The device key differs from the one activated. Nothing was sent; contact the \
+                 branch office.",
+            ),
+            CoreError::AppTooOld { min_app_version } => Message::new(
+                format!("Versi aplikasi terlalu lama; perbarui ke versi {min_app_version} atau lebih baru."),
+                format!("This app version is too old; update to version {min_app_version} or later."),
+            ),
         }
     }
 
@@ -98,6 +197,88 @@ impl CoreError {
             _ => None,
         }
     }
+}
+
+/// The server's refusal codes this app knows, so `CoreError::code()` stays a `&'static str`
+/// (an unknown code from a newer server is reported as `sync.refused`).
+pub(crate) const SERVER_CODES: [&str; 24] = [
+    "code.format",
+    "code.check",
+    "code.invalid",
+    "code.expired",
+    "code.used",
+    "code.locked",
+    "agent.inactive",
+    "key.in_use",
+    "activation.malformed",
+    "activation.signature",
+    "batch.too_large",
+    "batch.malformed",
+    "batch.body_hash",
+    "batch.signature",
+    "request.too_large",
+    "request.malformed",
+    "request.unsigned",
+    "request.signature",
+    "request.nonce",
+    "cursor.invalid",
+    "protocol.version",
+    "rate_limited",
+    "not_found",
+    "sync.refused",
+];
+
+/// `code` as one of [`SERVER_CODES`], or `sync.refused`.
+pub(crate) fn known_server_code(code: &str) -> &'static str {
+    SERVER_CODES
+        .iter()
+        .find(|known| **known == code)
+        .copied()
+        .unwrap_or("sync.refused")
+}
+
+/// Our own text for a server refusal: the server's text is not signed, so it is never shown.
+fn refused_message(code: &str) -> Message {
+    let (id, en) = match code {
+        "code.format" | "code.check" => (
+            "Kode aktivasi salah ketik; periksa kembali.",
+            "The activation code has a typo; check it again.",
+        ),
+        "code.invalid" => (
+            "Kode aktivasi tidak dikenal server.",
+            "The server does not know this activation code.",
+        ),
+        "code.expired" => (
+            "Kode aktivasi sudah kedaluwarsa; minta kode baru.",
+            "The activation code has expired; ask for a new one.",
+        ),
+        "code.used" => (
+            "Kode aktivasi sudah dipakai perangkat lain; minta kode baru.",
+            "The activation code was already used by another device; ask for a new one.",
+        ),
+        "code.locked" => (
+            "Kode aktivasi diblokir setelah terlalu banyak percobaan; minta kode baru.",
+            "The activation code is locked after too many tries; ask for a new one.",
+        ),
+        "agent.inactive" => (
+            "Agen tidak aktif; hubungi kantor cabang.",
+            "The agent is not active; contact the branch office.",
+        ),
+        "key.in_use" => (
+            "Kunci perangkat ini sudah terdaftar untuk perangkat lain.",
+            "This device key is already registered for another device.",
+        ),
+        "protocol.version" => (
+            "Versi aplikasi terlalu lama; perbarui aplikasi.",
+            "This app version is too old; please update the app.",
+        ),
+        _ => (
+            "Server menolak permintaan perangkat. Data tetap tersimpan; hubungi kantor cabang.",
+            "The server refused the device's request. The data stays saved; contact the branch \
+             office.",
+        ),
+    };
+    Message::new(id, en)
 }
 
 impl From<rusqlite::Error> for CoreError {

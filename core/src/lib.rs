@@ -28,6 +28,7 @@ pub mod rules;
 pub mod seal;
 pub mod signer;
 pub mod store;
+pub mod sync;
 pub mod tariff;
 
 pub use app::AgentApp;

@@ -25,10 +25,12 @@
 //! |---|---|
 //! | 1 | `meta` (the wrapped data key) and `records`: clear id, state, receipt number, times, NIK tag; sealed content |
 //! | 2 | participant cards (sealed, built for existing records by unsealing them), supervisor notes, batch, server outcome, confirmation time, payment flag, purge bookkeeping |
+//! | 3 | sync: the device identity and chain head (`sync_identity`, one row once activated), frozen batches (sealed, kept for resending), the branch's NIK tags, rule-set updates from the server |
 //!
-//! To add version 3: write `upgrade_2_to_3`, call it from `upgrade_from(2)`, bump
-//! [`SCHEMA_VERSION`], and commit a version-2 file under `core/tests/fixtures/` made by the
-//! generator test in this module, so the upgrade is tested from a real old file.
+//! To add version 4: write `upgrade_3_to_4`, call it from `upgrade_from(3)`, bump
+//! [`SCHEMA_VERSION`], and commit a version-3 file under `core/tests/fixtures/` made by a
+//! generator test in this module (as `store-v1.db` and `store-v2.db` were), so the upgrade is
+//! tested from a real old file.
 
 use std::path::Path;
 use std::time::Duration;
@@ -40,7 +42,7 @@ use crate::queue::{Card, RecordContent};
 use crate::seal::{DataKey, KeyVault, Purpose, Sealer};
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// How long a writer waits for another connection's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -233,6 +235,7 @@ impl Migrations for StoreSchema<'_> {
     fn upgrade_from(&mut self, tx: &Transaction<'_>, version: u32) -> Result<(), CoreError> {
         match version {
             1 => upgrade_1_to_2(tx, self.sealer()?),
+            2 => upgrade_2_to_3(tx),
             other => Err(CoreError::Store(format!("no upgrade from version {other}"))),
         }
     }
@@ -300,6 +303,53 @@ fn upgrade_1_to_2(tx: &Transaction<'_>, sealer: &Sealer) -> Result<(), CoreError
     Ok(())
 }
 
+/// Version 3: what the sync client keeps (see `crate::sync`). Nothing personal is in clear: the
+/// frozen batches and the branch's NIK-tag key are sealed; the pinned server key, the chain head,
+/// nonce and cursor, the 24-bit tags and rule sets are not secrets.
+const SCHEMA_V3: &str = "
+CREATE TABLE sync_identity (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),  -- one row: this device, once activated
+    device_id    TEXT NOT NULL,
+    agent_id     TEXT NOT NULL,
+    branch       TEXT NOT NULL,
+    server_url   TEXT NOT NULL,
+    server_key   BLOB NOT NULL,       -- pinned server public key (65 bytes)
+    device_key   BLOB NOT NULL,       -- the device public key the server bound
+    activated_at TEXT NOT NULL,
+    next_seq     INTEGER NOT NULL,    -- seq of the next batch to freeze
+    prev_hash    TEXT NOT NULL,       -- batch_hash of the last frozen batch (genesis at first)
+    nonce        TEXT,                -- the server's latest nonce, for the next signed request
+    cursor       TEXT NOT NULL DEFAULT '',
+    tag_key_id   TEXT,
+    tag_key      BLOB,                -- sealed: the branch's NIK-tag key
+    last_sync_at TEXT,
+    suspended    INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE sync_batches (
+    seq          INTEGER PRIMARY KEY NOT NULL,
+    batch_hash   TEXT NOT NULL,
+    record_count INTEGER NOT NULL,
+    bytes        BLOB NOT NULL,       -- sealed frozen batch, resent byte for byte
+    frozen_at    TEXT NOT NULL,
+    acked_at     INTEGER,             -- unix seconds of the verified acknowledgement
+    ack          BLOB                 -- the server's signed acknowledgement, as received
+);
+CREATE INDEX sync_batches_unacked ON sync_batches(seq) WHERE acked_at IS NULL;
+CREATE TABLE sync_nik_tags (
+    tag BLOB PRIMARY KEY NOT NULL     -- 3 bytes: HMAC-SHA256(branch key, NIK), truncated
+) WITHOUT ROWID;
+CREATE TABLE sync_rule_sets (
+    id          TEXT PRIMARY KEY NOT NULL,
+    body        TEXT NOT NULL,        -- the rule set JSON as the server signed it
+    received_at TEXT NOT NULL
+) WITHOUT ROWID;
+";
+
+fn upgrade_2_to_3(tx: &Transaction<'_>) -> Result<(), CoreError> {
+    tx.execute_batch(SCHEMA_V3)?;
+    Ok(())
+}
+
 /// Seals a card or record content for the store (kept here so store and queue agree on versions).
 pub(crate) fn seal_json<T: serde::Serialize>(
     sealer: &Sealer,
@@ -337,6 +387,7 @@ mod tests {
     use std::path::PathBuf;
 
     const V1_FIXTURE: &str = "store-v1.db";
+    const V2_FIXTURE: &str = "store-v2.db";
 
     fn copy_v1_fixture(dir: &Path) -> PathBuf {
         let to = dir.join("perisai.db");
@@ -402,6 +453,116 @@ mod tests {
             drop(conn);
             std::fs::copy(&path, Path::new(FIXTURE_DIR).join(V1_FIXTURE)).unwrap();
         }
+    }
+
+    fn copy_v2_fixture(dir: &Path) -> PathBuf {
+        let to = dir.join("perisai.db");
+        std::fs::copy(Path::new(FIXTURE_DIR).join(V2_FIXTURE), &to).unwrap();
+        to
+    }
+
+    /// Writes a version-2 store (the build before sync) through the version-2 queue: receipt
+    /// numbers 1..=6 with 1 `queued`, 2 `withdrawn` (never sent), 3 `sent`, 4 `accepted`, 5
+    /// `has_issues` with a sealed note, 6 `approved` with a payment code; and a draft. Regenerate
+    /// with `PERISAI_WRITE_FIXTURES=1 cargo test -p perisai-core --lib v2_fixture_generator`
+    /// (never needed once version 2 shipped).
+    fn write_v2_store(path: &Path, vault: &dyn KeyVault) {
+        use crate::queue::{AckOutcome, Decision, Origin};
+        let mut store = Store::open_at(path, vault, true, 2).unwrap();
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+07:00").unwrap();
+        let ids: Vec<String> = (1..=6)
+            .map(|n| store.insert_submitted(&content(n), Origin::New).unwrap().id)
+            .collect();
+        store.withdraw(&ids[1], &at).unwrap();
+        store.mark_sent(&ids[1..6], "legacy-batch-1", &at).unwrap();
+        for id in &ids[3..6] {
+            store.apply_ack(id, &AckOutcome::Accepted, &at).unwrap();
+        }
+        let note = Some("Alamat kurang lengkap".to_string());
+        store
+            .apply_decision(&ids[4], &Decision::HasIssues { comment: note }, &at)
+            .unwrap();
+        store
+            .apply_decision(&ids[5], &Decision::Approved, &at)
+            .unwrap();
+        store.apply_payment_code(&ids[5], "KI-2026-000006").unwrap();
+        store
+            .save_draft(None, &serde_json::json!({"full_name": "Siti Draf"}), &at)
+            .unwrap();
+        drop(store);
+    }
+
+    #[test]
+    fn v2_fixture_generator_still_builds_a_v2_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = fixture_vault(dir.path());
+        let path = dir.path().join("v2.db");
+        write_v2_store(&path, &vault);
+        let conn = Connection::open(&path).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), 2);
+        if std::env::var_os("PERISAI_WRITE_FIXTURES").is_some() {
+            drop(conn);
+            std::fs::copy(&path, Path::new(FIXTURE_DIR).join(V2_FIXTURE)).unwrap();
+        }
+    }
+
+    /// Version 3 adds the sync tables: a version-2 store keeps every record and state, is not
+    /// activated, and its queued record and tombstone are what the first batch will carry.
+    #[test]
+    fn committed_v2_file_upgrades_through_the_sync_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = fixture_vault(dir.path());
+        let path = copy_v2_fixture(dir.path());
+        assert_eq!(user_version(&Connection::open(&path).unwrap()).unwrap(), 2);
+        let store = Store::open(&path, &vault, true).unwrap();
+        assert_eq!(user_version(&store.conn).unwrap(), SCHEMA_VERSION);
+        let states: Vec<(Option<u64>, String)> = store
+            .list(None)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.receipt_no, r.state.as_str().to_string()))
+            .collect();
+        let expect: Vec<(Option<u64>, String)> = [
+            (Some(1), "queued"),
+            (Some(2), "withdrawn"),
+            (Some(3), "sent"),
+            (Some(4), "accepted"),
+            (Some(5), "has_issues"),
+            (Some(6), "approved"),
+            (None, "draft"),
+        ]
+        .into_iter()
+        .map(|(n, s)| (n, s.to_string()))
+        .collect();
+        assert_eq!(states, expect);
+        let list = store.list(None).unwrap();
+        let noted = store.receipt(&list[4].id).unwrap();
+        assert_eq!(noted.review_note.as_deref(), Some("Alamat kurang lengkap"));
+        let paid = store.receipt(&list[5].id).unwrap();
+        assert_eq!(paid.payment_code.as_deref(), Some("KI-2026-000006"));
+        // The sync tables exist and are empty: the device is not activated yet.
+        let status = crate::sync::state::device_status(&store.conn).unwrap();
+        assert!(!status.activated);
+        assert_eq!((status.unacked_batches, status.queued_records), (0, 1));
+        for table in [
+            "sync_identity",
+            "sync_batches",
+            "sync_nik_tags",
+            "sync_rule_sets",
+        ] {
+            let n: i64 = store
+                .conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(n, 0, "{table}");
+        }
+        // Record 1 (queued) is next for a batch; the tombstone 2 was already carried (v2 marked
+        // it sent with the legacy batch), so it is not sent twice.
+        let pending = store.pending_for_batch(100).unwrap();
+        assert_eq!(
+            pending.iter().map(|p| p.receipt_no).collect::<Vec<_>>(),
+            vec![1]
+        );
     }
 
     #[test]
@@ -526,8 +687,11 @@ mod tests {
         let path = dir.path().join("perisai.db");
         {
             let conn = Connection::open(&path).unwrap();
-            conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 3;")
-                .unwrap();
+            conn.execute_batch(&format!(
+                "CREATE TABLE future (x); PRAGMA user_version = {};",
+                SCHEMA_VERSION + 1
+            ))
+            .unwrap();
         }
         let bytes = std::fs::read(&path).unwrap();
         let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
@@ -536,10 +700,7 @@ mod tests {
         let err = Store::open(&path, &vault, true).unwrap_err();
         assert!(matches!(
             err,
-            CoreError::StoreTooNew {
-                found: 3,
-                supported: SCHEMA_VERSION
-            }
+            CoreError::StoreTooNew { found, supported: SCHEMA_VERSION } if found == SCHEMA_VERSION + 1
         ));
         assert_eq!(std::fs::read(&path).unwrap(), bytes);
         assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), mtime);

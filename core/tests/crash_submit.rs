@@ -69,7 +69,12 @@ fn every_returned_submit_survives_sigkill() {
 
     for round in 0..rounds {
         let mut child = Command::new(&exe)
-            .args(["--exact", "crash_child_process", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                "crash_child_process",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, tmp.path())
             .env("PERISAI_CRASH_START", next_worker.to_string())
             .stdout(Stdio::piped())
@@ -129,7 +134,10 @@ fn every_returned_submit_survives_sigkill() {
     let mut numbers: Vec<u64> = stored.values().filter_map(|r| *r).collect();
     numbers.sort_unstable();
     let expected: Vec<u64> = (1..=numbers.len() as u64).collect();
-    assert_eq!(numbers, expected, "receipt numbers must be 1..=n without gaps");
+    assert_eq!(
+        numbers, expected,
+        "receipt numbers must be 1..=n without gaps"
+    );
     drop(app);
 
     let db = rusqlite::Connection::open(tmp.path().join("data").join("perisai.db")).unwrap();

@@ -72,7 +72,10 @@ fn scan(dir: &Path) -> Vec<String> {
             }
         }
     }
-    assert!(files >= 2, "expected the database and the key file, saw {files}");
+    assert!(
+        files >= 2,
+        "expected the database and the key file, saw {files}"
+    );
     found
 }
 
@@ -80,8 +83,14 @@ fn scan(dir: &Path) -> Vec<String> {
 fn personal_data_never_lands_in_plain_text() {
     let tmp = tempfile::tempdir().unwrap();
     let app = common::open_app(tmp.path(), true);
-    let kept = app.submit(&form(NIK_TYPED, NAME, PHONE_TYPED), true).unwrap();
-    let other = form("3174055508900124", "Kartini Wulandari Dua", "0813-7777-4243");
+    let kept = app
+        .submit(&form(NIK_TYPED, NAME, PHONE_TYPED), true)
+        .unwrap();
+    let other = form(
+        "3174055508900124",
+        "Kartini Wulandari Dua",
+        "0813-7777-4243",
+    );
     let withdrawn = app.submit(&other, true).unwrap();
     app.withdraw(&withdrawn.id).unwrap();
     app.save_draft(None, &form(NIK, NAME, PHONE_E164)).unwrap();

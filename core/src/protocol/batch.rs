@@ -117,8 +117,7 @@ impl<'a> FrozenBatch<'a> {
         let json = inflate(self.body)?;
         let records: Vec<serde_json::Value> =
             serde_json::from_slice(&json).map_err(|_| BatchError::BodyUndecodable)?;
-        if records.len() != self.header.count as usize || !records.iter().all(|r| r.is_object())
-        {
+        if records.len() != self.header.count as usize || !records.iter().all(|r| r.is_object()) {
             return Err(BatchError::BodyUndecodable);
         }
         Ok(records)
@@ -206,7 +205,10 @@ mod tests {
 
     fn sample() -> (SoftwareSigner, Vec<u8>, String) {
         let signer = SoftwareSigner::generate_ephemeral().unwrap();
-        let records = vec![serde_json::json!({"id": "a"}), serde_json::json!({"id": "b"})];
+        let records = vec![
+            serde_json::json!({"id": "a"}),
+            serde_json::json!({"id": "b"}),
+        ];
         let body = deflate_records(&records).unwrap();
         let (bytes, hash) = freeze(header(1), 2, &body, &signer).unwrap();
         (signer, bytes, hash)

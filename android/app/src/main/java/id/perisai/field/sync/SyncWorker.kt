@@ -1,0 +1,101 @@
+package id.perisai.field.sync
+
+import android.app.NotificationChannel
+import android.app.NotificationManager
+import android.content.Context
+import android.content.pm.ServiceInfo
+import android.os.Build
+import androidx.core.app.NotificationCompat
+import androidx.work.BackoffPolicy
+import androidx.work.Constraints
+import androidx.work.CoroutineWorker
+import androidx.work.ExistingPeriodicWorkPolicy
+import androidx.work.ExistingWorkPolicy
+import androidx.work.ForegroundInfo
+import androidx.work.NetworkType
+import androidx.work.OneTimeWorkRequestBuilder
+import androidx.work.OutOfQuotaPolicy
+import androidx.work.PeriodicWorkRequestBuilder
+import androidx.work.WorkManager
+import androidx.work.WorkerParameters
+import id.perisai.field.logic.DeviceSync
+import id.perisai.field.PerisaiApplication
+import id.perisai.field.R
+import java.util.concurrent.TimeUnit
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.withContext
+
+/**
+ * Sends the queue and brings back decisions, payment codes and statements: one call to the core's
+ * `sync` (through [DeviceSync]), which does the batching, signing, retries within the run and
+ * acknowledgements.
+ *
+ * WorkManager adds what the core cannot: it runs only with a network, retries a failed run with
+ * exponential backoff, survives reboots, and runs right away (expedited) when the agent taps
+ * "Kirim". A `sync.network` failure is a retry; a refusal retrying cannot fix (device revoked,
+ * app too old…) stops until the agent acts.
+ */
+class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(context, params) {
+
+    override suspend fun doWork(): Result = withContext(Dispatchers.IO) {
+        val core = (applicationContext as PerisaiApplication).core
+        when (core.deviceSync.sync()) {
+            is DeviceSync.Result.Done -> Result.success()
+            is DeviceSync.Result.RetryLater -> Result.retry()
+            // The core already erased the data as the server's signed command said.
+            is DeviceSync.Result.Revoked -> {
+                core.forgetSigningKey()
+                Result.failure()
+            }
+            is DeviceSync.Result.Stopped -> Result.failure()
+        }
+    }
+
+    /** Expedited work runs as a foreground service before Android 12: it needs a notification. */
+    override suspend fun getForegroundInfo(): ForegroundInfo {
+        val manager = applicationContext.getSystemService(NotificationManager::class.java)
+        if (Build.VERSION.SDK_INT >= 26) {
+            manager.createNotificationChannel(
+                NotificationChannel(CHANNEL, applicationContext.getString(R.string.sync_channel), NotificationManager.IMPORTANCE_LOW),
+            )
+        }
+        val notification = NotificationCompat.Builder(applicationContext, CHANNEL)
+            .setSmallIcon(R.drawable.ic_perisai)
+            .setContentTitle(applicationContext.getString(R.string.sync_running))
+            .setOngoing(true)
+            .build()
+        return if (Build.VERSION.SDK_INT >= 29) {
+            ForegroundInfo(NOTIFICATION_ID, notification, ServiceInfo.FOREGROUND_SERVICE_TYPE_DATA_SYNC)
+        } else {
+            ForegroundInfo(NOTIFICATION_ID, notification)
+        }
+    }
+
+    companion object {
+        private const val CHANNEL = "sync"
+        private const val NOTIFICATION_ID = 7
+        private const val PERIODIC = "perisai-sync-periodic"
+        private const val NOW = "perisai-sync-now"
+
+        private val network = Constraints.Builder().setRequiredNetworkType(NetworkType.CONNECTED).build()
+
+        /** Every few hours when a network is there (called at start-up; keeps an existing schedule). */
+        fun schedulePeriodic(context: Context) {
+            val request = PeriodicWorkRequestBuilder<SyncWorker>(3, TimeUnit.HOURS)
+                .setConstraints(network)
+                .setBackoffCriteria(BackoffPolicy.EXPONENTIAL, 30, TimeUnit.SECONDS)
+                .build()
+            WorkManager.getInstance(context).enqueueUniquePeriodicWork(PERIODIC, ExistingPeriodicWorkPolicy.KEEP, request)
+        }
+
+        /** The agent tapped "Kirim": now if there is a network, else as soon as there is one. */
+        fun sendNow(context: Context) {
+            val request = OneTimeWorkRequestBuilder<SyncWorker>()
+                .setConstraints(network)
+                .setExpedited(OutOfQuotaPolicy.RUN_AS_NON_EXPEDITED_WORK_REQUEST)
+                .setBackoffCriteria(BackoffPolicy.EXPONENTIAL, 30, TimeUnit.SECONDS)
+                .build()
+            WorkManager.getInstance(context).enqueueUniqueWork(NOW, ExistingWorkPolicy.REPLACE, request)
+        }
+    }
+}

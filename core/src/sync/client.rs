@@ -1,0 +1,764 @@
+//! Activation and the sync loop, as methods of [`AgentApp`] that take a [`Transport`]
+//! (`activate_with`, `sync_with`); `AgentApp::activate` and `AgentApp::sync` call them with the
+//! real HTTP transport. See the module comment of [`crate::sync`] for the order of a sync.
+//!
+//! Locks: one sync runs at a time per app (`sync_lock`); the store's mutex is held only while a
+//! batch is frozen or an answer is applied, never during network I/O, so the agent keeps
+//! enrolling while a sync runs on a worker thread.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use serde::Serialize;
+
+use super::ack::{self, AckError};
+use super::backoff::Backoff;
+use super::downsync::{self, Extras, Page};
+use super::freeze::freeze_next;
+use super::link::LinkAdapter;
+use super::server_url::ServerUrl;
+use super::state::{self, batch_label, Identity, KeptBatch};
+use super::transport::{Request, Response, Transport, TransportError};
+use super::{NoObserver, SyncObserver, SyncOptions, SyncReport};
+use crate::app::AgentApp;
+use crate::error::{known_server_code, CoreError};
+use crate::protocol::activation_code;
+use crate::protocol::downsync::{
+    request_message, DeviceCommand, DownsyncRequest, DownsyncResponse, NonceResponse,
+    HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE,
+};
+use crate::protocol::envelope::SignedEnvelope;
+use crate::protocol::messages::{
+    activation_message, ActivationRequest, ActivationResponse, ErrorBody,
+};
+use crate::protocol::{fingerprint_matches, genesis_hash, PROTOCOL_VERSION};
+use crate::queue::{apply_ack_in, rfc3339, AckOutcome, RecordState};
+use crate::signer::{
+    self, DeviceSigner, LABEL_ACTIVATE, LABEL_DOWNSYNC, LABEL_REQUEST, PUBLIC_KEY_LEN,
+};
+
+const JSON: &str = "application/json";
+const BATCH: &str = "application/octet-stream";
+/// Most downsync pages in one sync (a device far behind catches up over several syncs).
+const MAX_DOWNSYNC_PAGES: u32 = 50;
+/// Most times one sync goes back to resend kept batches after `seq.gap`.
+const MAX_RESEND_ROUNDS: u32 = 3;
+
+/// The answer to an activation (the CLI prints it as is).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Activated {
+    pub device_id: String,
+    pub agent_id: String,
+    pub branch: String,
+}
+
+/// What one attempt of a request decided.
+enum Step<T> {
+    Done(T),
+    /// A temporary failure: wait (`Retry-After` seconds when the server said) and try again.
+    Retry {
+        after: Option<u64>,
+    },
+}
+
+/// The link to the server during one call: the transport, the checked URL, the retry budget
+/// and the byte counters.
+struct Link<'a> {
+    transport: &'a dyn Transport,
+    url: ServerUrl,
+    options: &'a SyncOptions,
+    backoff: Backoff,
+    observer: &'a dyn SyncObserver,
+    bytes_up: u64,
+    bytes_down: u64,
+}
+
+impl<'a> Link<'a> {
+    fn new(
+        transport: &'a dyn Transport,
+        url: ServerUrl,
+        options: &'a SyncOptions,
+        observer: &'a dyn SyncObserver,
+    ) -> Link<'a> {
+        Link {
+            transport,
+            url,
+            options,
+            backoff: Backoff::new(options.backoff_base, options.backoff_cap),
+            observer,
+            bytes_up: 0,
+            bytes_down: 0,
+        }
+    }
+
+    /// One POST; a request that got no answer is `Err` (temporary).
+    fn post(&mut self, request: &Request<'_>) -> Result<Response, TransportError> {
+        self.bytes_up += request.body.len() as u64;
+        let response = self.transport.post(&self.url, request)?;
+        self.bytes_down += response.body.len() as u64;
+        Ok(response)
+    }
+
+    /// Runs `attempt` until it is done, waiting between temporary failures (full jitter, or the
+    /// server's `Retry-After`), until the budget of consecutive failures is spent.
+    fn retrying<T>(
+        &mut self,
+        mut attempt: impl FnMut(&mut Link<'a>) -> Result<Step<T>, CoreError>,
+    ) -> Result<T, CoreError> {
+        loop {
+            match attempt(self)? {
+                Step::Done(value) => {
+                    self.backoff.reset();
+                    return Ok(value);
+                }
+                Step::Retry { after } => {
+                    if self.backoff.attempts() + 1 >= self.options.max_attempts {
+                        return Err(CoreError::SyncNetwork("retry budget spent".into()));
+                    }
+                    let wait = match after {
+                        Some(secs) => {
+                            let asked = Duration::from_secs(secs);
+                            if asked > self.options.max_retry_after {
+                                return Err(CoreError::SyncNetwork(
+                                    "server asked to wait longer than this sync may".into(),
+                                ));
+                            }
+                            // Still counts against the budget.
+                            let _ = self.backoff.next_wait();
+                            asked
+                        }
+                        None => self.backoff.next_wait(),
+                    };
+                    self.observer
+                        .waiting_retry(wait.as_millis().div_ceil(1000) as u64);
+                    (self.options.sleep)(wait);
+                }
+            }
+        }
+    }
+}
+
+/// A refusal's code from its body (`{"error": {"code", ...}}`), if the body is one.
+fn error_body(response: &Response) -> Option<ErrorBody> {
+    serde_json::from_slice(&response.body).ok()
+}
+
+fn error_code(response: &Response) -> String {
+    error_body(response)
+        .map(|b| b.error.code)
+        .unwrap_or_default()
+}
+
+/// Whether an answer is a temporary failure worth a retry: 408, 429, 5xx.
+fn temporary(status: u16) -> bool {
+    status == 408 || status == 429 || (500..600).contains(&status)
+}
+
+/// What answers that are not 200 mean when retrying cannot help (shared by every request).
+fn refusal(response: &Response) -> CoreError {
+    match response.status {
+        426 => CoreError::AppTooOld {
+            min_app_version: error_body(response)
+                .and_then(|b| b.error.min_app_version)
+                .unwrap_or_default(),
+        },
+        403 if error_code(response) == "device.unknown" => CoreError::DeviceUnknown,
+        _ => CoreError::SyncRefused {
+            code: known_server_code(&error_code(response)),
+        },
+    }
+}
+
+impl AgentApp {
+    /// Activates this device with a one-time code over `transport` (see
+    /// [`AgentApp::activate`](crate::AgentApp::activate)).
+    pub fn activate_with(
+        &self,
+        transport: &dyn Transport,
+        server_url: &str,
+        code: &str,
+        fingerprint: Option<&str>,
+        signer: &dyn DeviceSigner,
+    ) -> Result<Activated, CoreError> {
+        let _one_sync = self.sync_guard();
+        let url = ServerUrl::parse(server_url)?;
+        if let Some(typed) = fingerprint {
+            let hex_digits = typed.chars().filter(char::is_ascii_hexdigit).count();
+            if hex_digits < 16 {
+                return Err(CoreError::InvalidParameter {
+                    field: "fingerprint".into(),
+                    code: "fingerprint.format".into(),
+                });
+            }
+        } else if !(url.is_https() || url.is_loopback()) {
+            // Trust on first use only where the link itself is protected (or local).
+            return Err(CoreError::SyncUrl("no fingerprint and no TLS"));
+        }
+        let code = activation_code::normalize(code).map_err(|e| CoreError::InvalidParameter {
+            field: "code".into(),
+            code: e.code().into(),
+        })?;
+        {
+            let store = self.store();
+            if state::identity(&store.conn)?.is_some() && state::count_unacked(&store.conn)? > 0 {
+                return Err(CoreError::SyncRefused {
+                    code: "device.unsent_batches",
+                });
+            }
+        }
+        let public_key = signer.public_key()?;
+        let proof = signer::sign_in_context(
+            signer,
+            LABEL_ACTIVATE,
+            &activation_message(&code, &public_key),
+        )?;
+        let request = ActivationRequest {
+            v: PROTOCOL_VERSION,
+            code,
+            public_key: B64.encode(&public_key),
+            app_version: env!("CARGO_PKG_VERSION").to_string(),
+            signature: B64.encode(proof),
+        };
+        let body = serde_json::to_vec(&request)
+            .map_err(|_| CoreError::Store("cannot encode the activation".into()))?;
+        let options = self.sync_options().clone();
+        let mut link = Link::new(transport, url.clone(), &options, &NoObserver);
+        let response = link.retrying(|link| {
+            let response = match link.post(&Request {
+                path: "/v1/activate",
+                content_type: JSON,
+                headers: Vec::new(),
+                body: &body,
+            }) {
+                Ok(r) => r,
+                Err(_) => return Ok(Step::Retry { after: None }),
+            };
+            match response.status {
+                200 => Ok(Step::Done(response)),
+                s if temporary(s) => Ok(Step::Retry {
+                    after: response.retry_after,
+                }),
+                _ => Err(refusal(&response)),
+            }
+        })?;
+        let (answer, server_key) = open_activation(&response.body, fingerprint)?;
+        let now = self.now();
+        let identity = Identity {
+            device_id: answer.device_id.clone(),
+            agent_id: answer.agent_id.clone(),
+            branch: answer.branch.clone(),
+            server_url: url.as_str().to_string(),
+            server_key,
+            device_key: public_key,
+            activated_at: rfc3339(&now),
+            next_seq: 1,
+            prev_hash: genesis_hash(&answer.device_id),
+            nonce: Some(answer.nonce.clone()).filter(|n| !n.is_empty()),
+            cursor: answer.cursor.clone(),
+            last_sync_at: None,
+            suspended: false,
+        };
+        let mut store = self.store();
+        let book = self.rule_book();
+        let (tx, sealer) = store.write_tx()?;
+        // A device activated again starts a new chain: batches of the old one were all
+        // acknowledged (checked above), tags belong to the old binding.
+        tx.execute_batch("DELETE FROM sync_batches; DELETE FROM sync_nik_tags;")?;
+        state::save_identity(&tx, &identity)?;
+        downsync::apply_tags(&tx, sealer, &answer.nik_tags)?;
+        let rules = downsync::apply_rule_sets(&tx, &book, &answer.rule_sets, &now)?;
+        tx.commit()?;
+        drop(store);
+        if let Some(rules) = rules {
+            self.set_rule_book(rules);
+        }
+        Ok(Activated {
+            device_id: answer.device_id,
+            agent_id: answer.agent_id,
+            branch: answer.branch,
+        })
+    }
+
+    /// Sends the queue and brings down what is new, over `transport` (see
+    /// [`AgentApp::sync`](crate::AgentApp::sync)).
+    pub fn sync_with(
+        &self,
+        transport: &dyn Transport,
+        server_override: Option<&str>,
+        signer: &dyn DeviceSigner,
+        observer: Option<&dyn SyncObserver>,
+    ) -> Result<SyncReport, CoreError> {
+        let _one_sync = self.sync_guard();
+        let observer = observer.unwrap_or(&NoObserver);
+        let mut report = SyncReport::default();
+        let result = self.run_sync(transport, server_override, signer, observer, &mut report);
+        observer.finished(&report);
+        result.map(|()| report)
+    }
+
+    fn run_sync(
+        &self,
+        transport: &dyn Transport,
+        server_override: Option<&str>,
+        signer: &dyn DeviceSigner,
+        observer: &dyn SyncObserver,
+        report: &mut SyncReport,
+    ) -> Result<(), CoreError> {
+        let identity = state::require_identity(&self.store().conn)?;
+        if signer.public_key()? != identity.device_key {
+            return Err(CoreError::DeviceKeyMismatch);
+        }
+        let url = ServerUrl::parse(server_override.unwrap_or(&identity.server_url))?;
+        let options = self.sync_options().clone();
+        let mut link = Link::new(transport, url, &options, observer);
+        let result = self.upload(&mut link, &identity, signer, observer, report);
+        let result = result.and_then(|()| self.download(&mut link, &identity, signer));
+        report.bytes_up = link.bytes_up;
+        report.bytes_down = link.bytes_down;
+        result?;
+        let now = self.now();
+        let store = self.store();
+        state::set_last_sync(&store.conn, &rfc3339(&now))?;
+        let cutoff = now.timestamp() - i64::from(self.retention_days()) * 86_400;
+        if state::drop_expired_batches(&store.conn, cutoff)? > 0 {
+            store.forget_erased_pages()?;
+        }
+        drop(store);
+        Ok(())
+    }
+
+    /// Resends unacknowledged batches, then freezes and sends new ones until the queue is empty.
+    fn upload(
+        &self,
+        link: &mut Link<'_>,
+        identity: &Identity,
+        signer: &dyn DeviceSigner,
+        observer: &dyn SyncObserver,
+        report: &mut SyncReport,
+    ) -> Result<(), CoreError> {
+        let mut adapter = LinkAdapter::new(link.options.initial_batch);
+        let mut waiting: VecDeque<KeptBatch> = {
+            let store = self.store();
+            state::unacked_batches(&store.conn, &store.sealer, &identity.device_id)?.into()
+        };
+        let mut resend_rounds = 0;
+        loop {
+            let batch = match waiting.pop_front() {
+                Some(batch) => batch,
+                None => {
+                    let now = self.now();
+                    let frozen =
+                        freeze_next(&mut self.store(), signer, adapter.batch_records(), &now)?;
+                    match frozen {
+                        Some(frozen) => frozen.batch,
+                        None => return Ok(()),
+                    }
+                }
+            };
+            match self.send_batch(link, identity, &batch, &mut adapter, observer, report)? {
+                Sent::Acked => {}
+                Sent::ResendFrom(expected) => {
+                    resend_rounds += 1;
+                    if resend_rounds > MAX_RESEND_ROUNDS {
+                        return Err(CoreError::SyncGap {
+                            expected,
+                            have: batch.seq,
+                        });
+                    }
+                    let store = self.store();
+                    let kept = state::batches_from(
+                        &store.conn,
+                        &store.sealer,
+                        &identity.device_id,
+                        expected,
+                    )?;
+                    if kept.first().map(|b| b.seq) != Some(expected) {
+                        // The batch the server needs is gone (past the retention period).
+                        return Err(CoreError::SyncGap {
+                            expected,
+                            have: state::oldest_kept_seq(&store.conn)?.unwrap_or(batch.seq),
+                        });
+                    }
+                    waiting = kept.into();
+                }
+            }
+        }
+    }
+
+    /// Sends one frozen batch until the server answers for it.
+    fn send_batch(
+        &self,
+        link: &mut Link<'_>,
+        identity: &Identity,
+        batch: &KeptBatch,
+        adapter: &mut LinkAdapter,
+        observer: &dyn SyncObserver,
+        report: &mut SyncReport,
+    ) -> Result<Sent, CoreError> {
+        observer.batch_sent(batch.seq, batch.record_count, batch.bytes.len() as u64);
+        link.retrying(|link| {
+            let response = match link.post(&Request {
+                path: "/v1/batches",
+                content_type: BATCH,
+                headers: Vec::new(),
+                body: &batch.bytes,
+            }) {
+                Ok(r) => r,
+                Err(_) => {
+                    adapter.on_failure();
+                    return Ok(Step::Retry { after: None });
+                }
+            };
+            match response.status {
+                200 => match ack::open_ack(
+                    &response.body,
+                    &identity.server_key,
+                    &identity.device_id,
+                    batch,
+                ) {
+                    Ok(ack) => {
+                        self.apply_verified_ack(
+                            identity,
+                            batch,
+                            &ack,
+                            &response.body,
+                            observer,
+                            report,
+                        )?;
+                        adapter.on_success();
+                        Ok(Step::Done(Sent::Acked))
+                    }
+                    Err(AckError::Undecodable) => {
+                        adapter.on_failure();
+                        Ok(Step::Retry { after: None })
+                    }
+                    Err(AckError::NotAuthentic(e)) => Err(e),
+                },
+                409 => {
+                    let body = error_body(&response);
+                    match body.as_ref().map(|b| b.error.code.as_str()) {
+                        Some("seq.gap") => {
+                            let expected = body.and_then(|b| b.error.expected_seq).ok_or(
+                                CoreError::SyncRefused {
+                                    code: "sync.refused",
+                                },
+                            )?;
+                            if expected < batch.seq {
+                                Ok(Step::Done(Sent::ResendFrom(expected)))
+                            } else {
+                                Err(CoreError::SyncGap {
+                                    expected,
+                                    have: batch.seq,
+                                })
+                            }
+                        }
+                        Some("seq.fork") => Err(CoreError::SyncFork),
+                        _ => Err(refusal(&response)),
+                    }
+                }
+                403 if error_code(&response) == "device.revoked" => {
+                    Err(self.revoked(identity, &response))
+                }
+                s if temporary(s) => {
+                    if s != 429 {
+                        adapter.on_failure();
+                    }
+                    Ok(Step::Retry {
+                        after: response.retry_after,
+                    })
+                }
+                _ => Err(refusal(&response)),
+            }
+        })
+    }
+
+    /// Applies a verified acknowledgement: every record's outcome, the batch's `acked_at` and
+    /// the server's next nonce, in one transaction.
+    fn apply_verified_ack(
+        &self,
+        identity: &Identity,
+        batch: &KeptBatch,
+        verified: &crate::protocol::messages::Ack,
+        raw: &[u8],
+        observer: &dyn SyncObserver,
+        report: &mut SyncReport,
+    ) -> Result<(), CoreError> {
+        let now = self.now();
+        let mut rejected: Vec<(String, Vec<String>)> = Vec::new();
+        let (mut accepted_n, mut rejected_n) = (0u32, 0u32);
+        {
+            let mut store = self.store();
+            let (tx, _) = store.write_tx()?;
+            let records = state::batch_records(&tx, &batch_label(&identity.device_id, batch.seq))?;
+            for (id, outcome) in ack::outcomes(verified, &records) {
+                let tombstone = records
+                    .iter()
+                    .any(|(rid, st)| *rid == id && *st == RecordState::Withdrawn);
+                apply_ack_in(&tx, &id, &outcome, &now)?;
+                if tombstone {
+                    continue;
+                }
+                report.sent += 1;
+                match outcome {
+                    AckOutcome::Accepted | AckOutcome::DuplicateKnown => {
+                        report.accepted += 1;
+                        accepted_n += 1;
+                    }
+                    AckOutcome::DuplicateRecord => {
+                        report.duplicates += 1;
+                        accepted_n += 1;
+                    }
+                    AckOutcome::Rejected { codes } => {
+                        report.rejected += 1;
+                        rejected_n += 1;
+                        rejected.push((id, codes));
+                    }
+                }
+            }
+            state::mark_batch_acked(&tx, batch.seq, raw, now.timestamp())?;
+            if !verified.nonce.is_empty() {
+                state::set_nonce(&tx, &verified.nonce)?;
+            }
+            tx.commit()?;
+        }
+        report.batches += 1;
+        observer.batch_acked(batch.seq, accepted_n, rejected_n);
+        for (id, codes) in &rejected {
+            observer.record_rejected(id, codes);
+        }
+        Ok(())
+    }
+
+    /// 403 `device.revoked`: the wipe command in the answer must verify under the pinned key
+    /// and name this device; then everything is erased. An unverified revocation erases nothing.
+    fn revoked(&self, identity: &Identity, response: &Response) -> CoreError {
+        let Some(wipe) = error_body(response).and_then(|b| b.error.wipe) else {
+            return CoreError::SyncServerKey("revocation without a signed wipe command");
+        };
+        let command: DeviceCommand = match wipe.open(LABEL_DOWNSYNC, &identity.server_key) {
+            Ok(c) => c,
+            Err(_) => return CoreError::SyncServerKey("wipe command signature does not verify"),
+        };
+        if command.device_id != identity.device_id || command.kind != "wipe" {
+            return CoreError::SyncServerKey("wipe command is for another device");
+        }
+        match self.wipe() {
+            Ok(()) => CoreError::DeviceRevoked,
+            Err(e) => e,
+        }
+    }
+
+    /// Erases everything the device holds (records, batches, identity, tags, rule sets).
+    pub(crate) fn wipe(&self) -> Result<(), CoreError> {
+        let mut store = self.store();
+        let (tx, _) = store.write_tx()?;
+        state::wipe(&tx)?;
+        tx.commit()?;
+        store.forget_erased_pages()?;
+        drop(store);
+        self.reset_rule_book();
+        Ok(())
+    }
+
+    /// Downsync: pages since the cursor, each verified and applied with its cursor.
+    fn download(
+        &self,
+        link: &mut Link<'_>,
+        identity: &Identity,
+        signer: &dyn DeviceSigner,
+    ) -> Result<(), CoreError> {
+        for _ in 0..MAX_DOWNSYNC_PAGES {
+            let more = self.download_page(link, identity, signer)?;
+            if !more {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// One downsync page; returns whether the server has more.
+    fn download_page(
+        &self,
+        link: &mut Link<'_>,
+        identity: &Identity,
+        signer: &dyn DeviceSigner,
+    ) -> Result<bool, CoreError> {
+        let cursor = state::require_identity(&self.store().conn)?.cursor;
+        let body = serde_json::to_vec(&DownsyncRequest { cursor })
+            .map_err(|_| CoreError::Store("cannot encode the request".into()))?;
+        let mut nonce_refreshed = false;
+        let verified = link.retrying(|link| {
+            let stored = state::require_identity(&self.store().conn)?.nonce;
+            let nonce = match stored {
+                Some(n) => n,
+                None => match self.fetch_nonce(link, identity)? {
+                    Step::Done(n) => n,
+                    Step::Retry { after } => return Ok(Step::Retry { after }),
+                },
+            };
+            // A nonce is single-use: whatever happens to this request, it is spent.
+            state::set_nonce_used(&self.store().conn)?;
+            let message = request_message("POST", "/v1/downsync", &body, &nonce);
+            let signature = signer::sign_in_context(signer, LABEL_REQUEST, &message)?;
+            let response = match link.post(&Request {
+                path: "/v1/downsync",
+                content_type: JSON,
+                headers: vec![
+                    (HEADER_DEVICE, identity.device_id.clone()),
+                    (HEADER_NONCE, nonce),
+                    (HEADER_SIGNATURE, B64.encode(signature)),
+                ],
+                body: &body,
+            }) {
+                Ok(r) => r,
+                Err(_) => return Ok(Step::Retry { after: None }),
+            };
+            match response.status {
+                200 => {
+                    let envelope: SignedEnvelope = match serde_json::from_slice(&response.body) {
+                        Ok(e) => e,
+                        Err(_) => return Ok(Step::Retry { after: None }),
+                    };
+                    match envelope.verified_payload(LABEL_DOWNSYNC, &identity.server_key) {
+                        Ok(bytes) => Ok(Step::Done(bytes)),
+                        Err(crate::protocol::envelope::EnvelopeError::Malformed) => {
+                            Ok(Step::Retry { after: None })
+                        }
+                        Err(_) => Err(CoreError::SyncServerKey(
+                            "downsync signature does not verify",
+                        )),
+                    }
+                }
+                401 if error_code(&response) == "request.nonce" && !nonce_refreshed => {
+                    // The nonce was used or expired (a lost answer, another instance): get a
+                    // fresh one and try again, once.
+                    nonce_refreshed = true;
+                    Ok(Step::Retry { after: Some(0) })
+                }
+                403 if error_code(&response) == "device.revoked" => {
+                    Err(self.revoked(identity, &response))
+                }
+                s if temporary(s) => Ok(Step::Retry {
+                    after: response.retry_after,
+                }),
+                _ => Err(refusal(&response)),
+            }
+        })?;
+        let page: DownsyncResponse =
+            serde_json::from_slice(&verified).map_err(|_| CoreError::SyncRefused {
+                code: "sync.refused",
+            })?;
+        let extras: Extras = serde_json::from_slice(&verified).unwrap_or_default();
+        let now = self.now();
+        let book = self.rule_book();
+        let mut store = self.store();
+        let (tx, sealer) = store.write_tx()?;
+        let applied = downsync::apply_page(
+            &tx,
+            sealer,
+            identity,
+            &book,
+            &Page {
+                decisions: &page.decisions,
+                tags: &page.nik_tag_deltas,
+                rule_sets: &page.rule_sets,
+                commands: &page.commands,
+                extras: &extras,
+            },
+            &now,
+        )?;
+        if applied.wipe {
+            drop(tx);
+            drop(store);
+            self.wipe()?;
+            return Err(CoreError::DeviceRevoked);
+        }
+        state::set_cursor(&tx, &page.cursor)?;
+        if !page.nonce.is_empty() {
+            state::set_nonce(&tx, &page.nonce)?;
+        }
+        tx.commit()?;
+        drop(store);
+        if let Some(rules) = applied.rules {
+            self.set_rule_book(rules);
+        }
+        Ok(page.more)
+    }
+
+    /// `POST /v1/nonce`: a fresh nonce for this device, signed by the server.
+    fn fetch_nonce(
+        &self,
+        link: &mut Link<'_>,
+        identity: &Identity,
+    ) -> Result<Step<String>, CoreError> {
+        let response = match link.post(&Request {
+            path: "/v1/nonce",
+            content_type: JSON,
+            headers: vec![(HEADER_DEVICE, identity.device_id.clone())],
+            body: b"",
+        }) {
+            Ok(r) => r,
+            Err(_) => return Ok(Step::Retry { after: None }),
+        };
+        match response.status {
+            200 => {
+                let Ok(envelope) = serde_json::from_slice::<SignedEnvelope>(&response.body) else {
+                    return Ok(Step::Retry { after: None });
+                };
+                let answer: NonceResponse = envelope
+                    .open(LABEL_DOWNSYNC, &identity.server_key)
+                    .map_err(|_| CoreError::SyncServerKey("nonce signature does not verify"))?;
+                if answer.device_id != identity.device_id {
+                    return Err(CoreError::SyncServerKey("nonce is for another device"));
+                }
+                Ok(Step::Done(answer.nonce))
+            }
+            403 if error_code(&response) == "device.revoked" => {
+                Err(self.revoked(identity, &response))
+            }
+            s if temporary(s) => Ok(Step::Retry {
+                after: response.retry_after,
+            }),
+            _ => Err(refusal(&response)),
+        }
+    }
+}
+
+/// How a batch's sending ended.
+enum Sent {
+    Acked,
+    /// The server was restored from a backup and needs the kept batches from this seq on.
+    ResendFrom(u64),
+}
+
+/// Verifies an activation answer: the server key it carries must match the fingerprint when one
+/// was given (else it is trusted on first use: the caller checked the link is TLS or loopback),
+/// and the answer must be signed by that key.
+fn open_activation(
+    body: &[u8],
+    fingerprint: Option<&str>,
+) -> Result<(ActivationResponse, Vec<u8>), CoreError> {
+    let not_authentic = CoreError::SyncServerKey;
+    let envelope: SignedEnvelope = serde_json::from_slice(body)
+        .map_err(|_| CoreError::SyncNetwork("activation answer undecodable".into()))?;
+    let claimed: ActivationResponse = envelope
+        .unverified_payload()
+        .map_err(|_| not_authentic("activation answer undecodable"))?;
+    let server_key = B64
+        .decode(&claimed.server_key)
+        .map_err(|_| not_authentic("server key undecodable"))?;
+    if server_key.len() != PUBLIC_KEY_LEN {
+        return Err(not_authentic("server key has the wrong length"));
+    }
+    if let Some(typed) = fingerprint {
+        if !fingerprint_matches(typed, &server_key) {
+            return Err(not_authentic("server key does not match the fingerprint"));
+        }
+    }
+    let answer: ActivationResponse = envelope
+        .open(LABEL_ACTIVATE, &server_key)
+        .map_err(|_| not_authentic("activation answer signature does not verify"))?;
+    Ok((answer, server_key))
+}

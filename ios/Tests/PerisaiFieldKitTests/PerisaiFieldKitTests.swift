@@ -1,0 +1,43 @@
+// Run on macOS after ios/build-xcframework.sh: `swift test` (host) or Xcode (simulator).
+// The same behaviour is tested on Linux through the Kotlin twin of this code (bindings/jvm).
+
+import PerisaiCore
+@testable import PerisaiFieldKit
+import XCTest
+
+final class PerisaiFieldKitTests: XCTestCase {
+    private var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    func testTheSecureEnclaveSignerSpeaksTheProtocolEncodings() throws {
+        let signer = SecureEnclaveSigner(tag: "test.\(UUID().uuidString)")
+        defer { signer.delete() }
+        XCTAssertEqual(try signer.publicKey().count, 65)
+        XCTAssertTrue(try checkDeviceSigner(signer: signer))
+    }
+
+    func testTheKeychainVaultOpensTheSealedStore() throws {
+        let vault = KeychainKeyVault(account: "test.\(UUID().uuidString)")
+        let app = try AgentApp.open(dataDir: dir.path, utcOffsetMinutes: 420, keyVault: vault)
+        XCTAssertEqual(try app.queueStatus()["queued"], 0)
+        XCTAssertThrowsError(try vault.unwrapKey(wrapped: Data([1, 2, 3])))
+    }
+
+    func testTheFormIsRenderedFromTheCoreAndShowsItsErrors() throws {
+        let app = try AgentApp.open(dataDir: dir.path, utcOffsetMinutes: 420, keyVault: softwareKeyVault(path: dir.appendingPathComponent("k").path))
+        let form = try EnrollmentForm(app: app, lang: .id)
+        XCTAssertEqual(form.fields.first?.key, "nik")
+        XCTAssertFalse(form.fields.contains { $0.key == "supersedes" })
+        form.setText("nik", "12345")
+        guard case .fixErrors = form.submit() else { return XCTFail("an invalid form must not be queued") }
+        XCTAssertFalse(form.fields.first { $0.key == "nik" }!.errors.isEmpty)
+    }
+}

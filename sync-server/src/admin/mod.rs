@@ -1,0 +1,55 @@
+//! The operator's commands (`perisai-server admin ...`, DESIGN.md §7), as plain async functions
+//! over the database and the keys, so the CLI, the demo and the tests call the same code.
+//!
+//! - [`org`]: branches, Wadah, agents, user accounts.
+//! - [`access`]: activation codes, device revocation, suspending and dismissing agents.
+//! - [`review`]: supervisors' decisions on records.
+//! - [`export`]: CSV export of a branch (formula-neutralised, audited).
+//! - [`backup`]: an online, consistent copy of the database.
+//! - [`reach`]: which records a device or an account could reach (breach reports).
+//!
+//! Every change that touches people or devices is written to the audit log.
+
+pub mod access;
+pub mod backup;
+pub mod export;
+pub mod org;
+pub mod reach;
+pub mod review;
+
+/// Why an admin command failed: the message is for the operator's terminal (no personal data).
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("{0}")]
+    Key(#[from] crate::keys::KeyError),
+    #[error("{0}")]
+    Io(String),
+}
+
+pub type Result<T> = std::result::Result<T, AdminError>;
+
+/// Who the audit log names for commands run from the operator CLI.
+pub const CLI_ACTOR: &str = "admin-cli";
+
+/// Trims and checks a human-readable name (1..=200 characters).
+pub(crate) fn clean_name(what: &str, name: &str) -> Result<String> {
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AdminError::Invalid(format!(
+            "{what} must be 1 to 200 characters"
+        )));
+    }
+    Ok(name)
+}
+
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

@@ -1,0 +1,83 @@
+//! `POST /v1/nonce` and `POST /v1/downsync` (DESIGN.md §4 Downsync).
+//!
+//! - `/v1/nonce` (header `Perisai-Device`, no signature): a fresh nonce for a device that has none
+//!   left (for instance after its acknowledgement's nonce was used). Signed answer.
+//! - `/v1/downsync` (a signed request, body `{"cursor"}`): decisions, NIK tag deltas, rule sets
+//!   and commands since the cursor, the next cursor and the next nonce, signed.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use perisai_core::protocol::downsync::{DownsyncRequest, DownsyncResponse, NonceResponse};
+use perisai_core::signer::LABEL_DOWNSYNC;
+
+use super::{device_auth, read_body, signed_ok, AppState};
+use crate::db::nonces;
+use crate::error::ApiError;
+use crate::feed::{self, Cursor, Reader};
+
+/// Most tags in one downsync answer.
+const TAG_PAGE: i64 = 50_000;
+
+pub async fn nonce(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let result: Result<Response, ApiError> = async {
+        let device = device_auth::named_device(&state, &headers).await?;
+        let mut conn = state.db.pool().acquire().await?;
+        let nonce = nonces::issue(&mut conn, &device.id).await?;
+        let payload = NonceResponse {
+            device_id: device.id,
+            nonce,
+        };
+        Ok(signed_ok(&state.keys.sign(LABEL_DOWNSYNC, &payload)?))
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+pub async fn downsync(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    run(&state, &headers, body)
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+async fn run(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Response, ApiError> {
+    let bytes = read_body(body, state.config.json_body_limit, "request.too_large").await?;
+    let device = device_auth::verify(state, "POST", "/v1/downsync", headers, &bytes).await?;
+    let request: DownsyncRequest = if bytes.is_empty() {
+        DownsyncRequest::default()
+    } else {
+        serde_json::from_slice(&bytes)
+            .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "request.malformed"))?
+    };
+    let from = Cursor::parse(&request.cursor)
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "cursor.invalid"))?;
+    let mut conn = state.db.pool().acquire().await?;
+    let who = Reader {
+        device_id: &device.id,
+        branch: &device.branch,
+        agent_id: &device.agent_id,
+    };
+    let items = feed::collect(
+        &mut conn,
+        &state.keys,
+        &who,
+        from,
+        state.config.downsync_page,
+        TAG_PAGE,
+        state.config.downsync_settle.as_millis() as i64,
+    )
+    .await?;
+    let nonce = nonces::issue(&mut conn, &device.id).await?;
+    let payload = DownsyncResponse {
+        cursor: items.cursor.to_string(),
+        nonce,
+        decisions: items.decisions,
+        nik_tag_deltas: feed::tag_list(&mut conn, &device.branch, &items.tags).await?,
+        rule_sets: items.rule_sets,
+        commands: items.commands,
+        more: items.more,
+    };
+    tracing::info!(device = %device.id, decisions = payload.decisions.len(), "downsync");
+    Ok(signed_ok(&state.keys.sign(LABEL_DOWNSYNC, &payload)?))
+}

@@ -1,0 +1,167 @@
+//! The device API over HTTP (axum): routes, shared state, and the small helpers every handler
+//! uses. One file per endpoint family:
+//!
+//! | route | file |
+//! |---|---|
+//! | `POST /v1/activate` | [`activate`] |
+//! | `POST /v1/batches` | [`batches`] (the status table of DESIGN.md §4; storing is in `ingest`) |
+//! | `POST /v1/nonce`, `POST /v1/downsync` | [`downsync`] (signed requests: [`device_auth`]) |
+//! | `GET /healthz`, `/metrics`, `/openapi.json` | [`ops`] |
+//!
+//! Every handler reads its body itself with a limit ([`read_body`]), and the whole request runs
+//! under a deadline, so neither a huge nor a slow request can hold the server.
+
+pub mod activate;
+pub mod batches;
+pub mod device_auth;
+pub mod downsync;
+pub mod ops;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use perisai_core::tariff::RuleBook;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::keys::ServerKeys;
+use crate::metrics::Metrics;
+
+/// What every handler shares. Holds no state another server instance would need: that is all in
+/// the database.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub db: Db,
+    pub keys: Arc<ServerKeys>,
+    pub config: Config,
+    pub metrics: Metrics,
+    rules: OnceLock<RuleBook>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(
+        db: Db,
+        keys: Arc<ServerKeys>,
+        config: Config,
+    ) -> Result<AppState, prometheus::Error> {
+        Ok(AppState(Arc::new(Inner {
+            db,
+            keys,
+            config,
+            metrics: Metrics::new()?,
+            rules: OnceLock::new(),
+        })))
+    }
+
+    /// The rule sets the server validates with: the same built-in book as the devices.
+    pub fn rules(&self) -> &RuleBook {
+        self.rules.get_or_init(RuleBook::builtin)
+    }
+}
+
+/// The device API router with its limits, deadline, metrics and request log.
+pub fn router(state: AppState) -> Router {
+    let timeout = state.config.request_timeout;
+    Router::new()
+        .route("/v1/activate", post(activate::activate))
+        .route("/v1/batches", post(batches::upload))
+        .route("/v1/nonce", post(downsync::nonce))
+        .route("/v1/downsync", post(downsync::downsync))
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(ops::openapi))
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found") })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(
+            // Method and route only: paths hold no personal data, and headers and bodies are not
+            // logged at all.
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let route = req
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_else(|| "other".into());
+                tracing::info_span!("http", method = %req.method(), route = %route)
+            }),
+        )
+        .with_state(state)
+}
+
+/// Records the latency of every request by route and status.
+async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "other".into());
+    let started = Instant::now();
+    let response = next.run(req).await;
+    state
+        .metrics
+        .latency
+        .with_label_values(&[route.as_str(), response.status().as_str()])
+        .observe(started.elapsed().as_secs_f64());
+    response
+}
+
+/// Reads a whole body, refusing more than `limit` bytes (413, `too_large_code`).
+pub async fn read_body(body: Body, limit: usize, too_large_code: &str) -> Result<Bytes, ApiError> {
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, too_large_code))
+}
+
+/// The client's address (for throttles), or `unknown` when the server runs without
+/// connection info (in-process tests).
+#[derive(Clone, Debug)]
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip().to_string())
+                .unwrap_or_else(|| "unknown".into()),
+        ))
+    }
+}
+
+/// A 200 answer whose body is a signed envelope.
+pub fn signed_ok(envelope: &perisai_core::protocol::envelope::SignedEnvelope) -> Response {
+    (StatusCode::OK, axum::Json(envelope)).into_response()
+}
+
+/// Whether the protocol version `v` is one this server speaks.
+pub fn version_supported(v: u32) -> bool {
+    (perisai_core::protocol::MIN_PROTOCOL_VERSION..=perisai_core::protocol::PROTOCOL_VERSION)
+        .contains(&v)
+}

@@ -1,0 +1,460 @@
+//! The `perisai-server` command line (DESIGN.md §7). Commands that create something print the
+//! bare id or code as the last line of stdout; failures exit non-zero with a message on stderr.
+//! Logs go to stderr, so stdout stays for what scripts read.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::admin::{self, AdminError};
+use crate::api::{self, AppState};
+use crate::config::Config;
+use crate::db::{rfc3339, Db};
+use crate::keys::{default_key_dir, ServerKeys};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "perisai-server",
+    version,
+    about = "Perisai Field sync server and operator commands"
+)]
+pub struct Cli {
+    /// Database: sqlite:PATH (created with its folder) or postgres://...
+    #[arg(
+        long,
+        env = "PERISAI_DATABASE_URL",
+        default_value = "sqlite:./data/perisai.db",
+        global = true
+    )]
+    pub database_url: String,
+    /// Folder of the server's signing key and secret (default: `keys` beside an SQLite file,
+    /// else ./data/keys). Never inside the database.
+    #[arg(long, env = "PERISAI_KEY_DIR", global = true)]
+    pub key_dir: Option<PathBuf>,
+    /// Log format on stderr: text or json.
+    #[arg(
+        long,
+        env = "PERISAI_LOG_FORMAT",
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the device API.
+    Serve(ServeArgs),
+    /// Serve, with a seeded demo branch, Wadah, agents and supervisor.
+    Demo(ServeArgs),
+    /// Operator commands.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0: any free port; the bound address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Batches one device may store per minute before 429.
+    #[arg(long, env = "PERISAI_BATCHES_PER_MINUTE")]
+    pub batches_per_minute: Option<i64>,
+    /// Whole-request deadline in seconds.
+    #[arg(long, env = "PERISAI_REQUEST_TIMEOUT_SECS")]
+    pub request_timeout_secs: Option<u64>,
+    /// Seconds before new rows show in downsync (PostgreSQL default 40, SQLite 0).
+    #[arg(long, env = "PERISAI_DOWNSYNC_SETTLE_SECS")]
+    pub downsync_settle_secs: Option<u64>,
+    /// Seconds a client has to send its request line and headers.
+    #[arg(long, env = "PERISAI_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create a branch (its id is its code).
+    CreateBranch {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// The Kantor Cabang a KCP (sub-branch) belongs to.
+        #[arg(long)]
+        parent: Option<String>,
+    },
+    /// Create a Wadah in a branch.
+    CreateWadah {
+        #[arg(long)]
+        branch: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Create an agent in a Wadah.
+    CreateAgent {
+        #[arg(long)]
+        wadah: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Create an account; the password comes from PERISAI_PASSWORD or the first line of stdin.
+    CreateUser {
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        branch: Option<String>,
+        #[arg(long)]
+        wadah: Option<String>,
+        #[arg(long)]
+        email: String,
+    },
+    /// Issue a one-time activation code for an agent (72 hours, 5 tries).
+    IssueCode {
+        #[arg(long)]
+        agent: String,
+        /// The server URL devices use, for the QR payload.
+        #[arg(long, env = "PERISAI_PUBLIC_URL")]
+        server_url: Option<String>,
+    },
+    /// Revoke a device: it is told to wipe, and what it still sends is quarantined.
+    RevokeDevice {
+        #[arg(long)]
+        device: String,
+    },
+    /// Suspend an agent.
+    SuspendAgent {
+        #[arg(long)]
+        agent: String,
+    },
+    /// Dismiss an agent (all devices revoked).
+    DismissAgent {
+        #[arg(long)]
+        agent: String,
+    },
+    /// Record a review decision on a record.
+    Decide {
+        #[arg(long)]
+        record: String,
+        #[arg(long)]
+        decision: String,
+        #[arg(long)]
+        reason: Option<String>,
+        /// Only needed when several branches hold the same record id.
+        #[arg(long)]
+        branch: Option<String>,
+    },
+    /// Export a branch's enrollments.
+    Export {
+        #[arg(long)]
+        branch: String,
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Write to this file instead of stdout.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Online consistent backup to FILE.
+    Backup { file: PathBuf },
+    /// Which records a device or an account could reach.
+    Reach {
+        #[arg(long, conflicts_with = "user", required_unless_present = "user")]
+        device: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Not available yet (payments issue).
+    #[command(hide = true)]
+    ImportPayments {
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
+    /// Not available yet (statements issue).
+    #[command(hide = true)]
+    IssueStatements {
+        #[arg(long)]
+        month: Option<String>,
+    },
+}
+
+/// A failure of a command: the message for stderr and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub exit_code: i32,
+}
+
+impl Failure {
+    fn new(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            exit_code: 1,
+        }
+    }
+}
+
+impl From<AdminError> for Failure {
+    fn from(e: AdminError) -> Failure {
+        Failure::new(e.to_string())
+    }
+}
+
+/// Sets up logging on stderr: `RUST_LOG` filters (default `info`), text or JSON lines.
+pub fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    let _ = if format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    let db = Db::open(&cli.database_url)
+        .await
+        .map_err(|e| Failure::new(format!("cannot open the database: {e}")))?;
+    let key_dir = cli
+        .key_dir
+        .clone()
+        .unwrap_or_else(|| default_key_dir(&cli.database_url));
+    let keys = ServerKeys::load_or_create(&key_dir)
+        .map_err(|e| Failure::new(format!("cannot load the server keys: {e}")))?;
+    keys.bind_to(&db)
+        .await
+        .map_err(|e| Failure::new(e.to_string()))?;
+    let keys = Arc::new(keys);
+    let result = match cli.command {
+        Command::Serve(args) => serve(db.clone(), keys, &args, None).await,
+        Command::Demo(args) => crate::demo::run(db.clone(), keys, &args).await,
+        Command::Admin(command) => run_admin(&db, &keys, command).await,
+    };
+    db.close().await;
+    result
+}
+
+/// The server's configuration for a backend, with the command-line overrides.
+pub fn config_from(db: &Db, args: &ServeArgs) -> Config {
+    let mut config = Config::for_backend(db.backend());
+    if let Some(n) = args.batches_per_minute {
+        config.batches_per_minute = n;
+    }
+    if let Some(s) = args.request_timeout_secs {
+        config.request_timeout = std::time::Duration::from_secs(s);
+    }
+    if let Some(s) = args.downsync_settle_secs {
+        config.downsync_settle = std::time::Duration::from_secs(s);
+    }
+    config
+}
+
+/// Binds, prints `listening on http://ADDR` on stdout, calls `ready` with the address, and serves
+/// until Ctrl-C or SIGTERM.
+pub async fn serve(
+    db: Db,
+    keys: Arc<ServerKeys>,
+    args: &ServeArgs,
+    ready: Option<Box<dyn FnOnce(SocketAddr) + Send>>,
+) -> Result<(), Failure> {
+    let config = config_from(&db, args);
+    let state = AppState::new(db, keys.clone(), config)
+        .map_err(|e| Failure::new(format!("metrics: {e}")))?;
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .map_err(|e| Failure::new(format!("cannot listen on {}: {:?}", args.listen, e.kind())))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::new(format!("no local address: {:?}", e.kind())))?;
+    // Written without panicking: a closed stdout (a supervisor that stopped reading) must not
+    // stop the server. The address line comes last, so a script can stop reading there.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "server key fingerprint {}", keys.fingerprint());
+    let _ = writeln!(out, "listening on http://{addr}");
+    let _ = out.flush();
+    tracing::info!(%addr, "serving");
+    if let Some(ready) = ready {
+        ready(addr);
+    }
+    crate::http_server::serve(
+        listener,
+        api::router(state),
+        std::time::Duration::from_secs(args.header_timeout_secs.max(1)),
+        shutdown_signal(),
+    )
+    .await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// The password for `create-user`: `PERISAI_PASSWORD`, else the first line of stdin.
+fn read_password() -> Result<String, Failure> {
+    if let Ok(p) = std::env::var("PERISAI_PASSWORD") {
+        return Ok(p);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("password: ");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::new(format!("cannot read the password: {:?}", e.kind())))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+async fn run_admin(db: &Db, keys: &ServerKeys, command: AdminCommand) -> Result<(), Failure> {
+    match command {
+        AdminCommand::CreateBranch { code, name, parent } => {
+            println!(
+                "{}",
+                admin::org::create_branch(db, &code, &name, parent.as_deref()).await?
+            );
+        }
+        AdminCommand::CreateWadah { branch, name } => {
+            println!("{}", admin::org::create_wadah(db, &branch, &name).await?);
+        }
+        AdminCommand::CreateAgent { wadah, name } => {
+            println!("{}", admin::org::create_agent(db, &wadah, &name).await?);
+        }
+        AdminCommand::CreateUser {
+            role,
+            branch,
+            wadah,
+            email,
+        } => {
+            let password = read_password()?;
+            let id = admin::org::create_user(
+                db,
+                &role,
+                branch.as_deref(),
+                wadah.as_deref(),
+                &email,
+                &password,
+            )
+            .await?;
+            println!("{id}");
+        }
+        AdminCommand::IssueCode { agent, server_url } => {
+            let validity = Config::for_backend(db.backend()).code_validity;
+            let issued = admin::access::issue_code(db, keys, &agent, validity).await?;
+            println!("agent {}", issued.agent_id);
+            println!("branch {}", issued.branch);
+            println!("expires {}", rfc3339(issued.expires_ms));
+            println!("server key fingerprint {}", keys.fingerprint());
+            if let Some(url) = server_url {
+                println!(
+                    "qr perisai:activate?server={url}&code={}&fp={}",
+                    issued.code,
+                    keys.fingerprint()
+                );
+            }
+            println!("{}", issued.code);
+        }
+        AdminCommand::RevokeDevice { device } => {
+            println!("{}", admin::access::revoke_device(db, &device).await?);
+        }
+        AdminCommand::SuspendAgent { agent } => {
+            println!("{}", admin::access::suspend_agent(db, &agent).await?);
+        }
+        AdminCommand::DismissAgent { agent } => {
+            println!("{}", admin::access::dismiss_agent(db, &agent).await?);
+        }
+        AdminCommand::Decide {
+            record,
+            decision,
+            reason,
+            branch,
+        } => {
+            let id = admin::review::decide_from_cli(
+                db,
+                keys,
+                &record,
+                &decision,
+                reason.as_deref(),
+                branch.as_deref(),
+            )
+            .await?;
+            println!("{id}");
+        }
+        AdminCommand::Export {
+            branch,
+            format,
+            output,
+        } => {
+            if format != "csv" {
+                return Err(Failure::new("only --format csv is supported"));
+            }
+            let rows = match output {
+                Some(path) => {
+                    let mut file = std::fs::File::create(&path).map_err(|e| {
+                        Failure::new(format!("cannot create the export file: {:?}", e.kind()))
+                    })?;
+                    admin::export::export_csv(db, keys, &branch, &mut file).await?
+                }
+                None => {
+                    let stdout = std::io::stdout();
+                    let mut lock = stdout.lock();
+                    admin::export::export_csv(db, keys, &branch, &mut lock).await?
+                }
+            };
+            eprintln!("exported {rows} rows (recorded in the audit log)");
+        }
+        AdminCommand::Backup { file } => {
+            let what = admin::backup::backup(db, &file).await?;
+            println!("{what}");
+            println!("the key folder is not in the backup: keep a copy of it apart");
+            println!("{}", file.display());
+        }
+        AdminCommand::Reach { device, user } => {
+            let report = match (device, user) {
+                (Some(device), _) => admin::reach::device(db, &device).await?,
+                (None, Some(user)) => admin::reach::user(db, &user).await?,
+                (None, None) => return Err(Failure::new("give --device or --user")),
+            };
+            println!("{report}");
+        }
+        AdminCommand::ImportPayments { .. } => {
+            return Err(Failure::new(
+                "admin import-payments is not available yet (it comes with the payments issue)",
+            ));
+        }
+        AdminCommand::IssueStatements { .. } => {
+            return Err(Failure::new(
+                "admin issue-statements is not available yet (it comes with the statements issue)",
+            ));
+        }
+    }
+    Ok(())
+}

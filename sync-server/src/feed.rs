@@ -1,0 +1,240 @@
+//! What flows down to devices, since a cursor: review decisions on the agent's records, the
+//! branch's new NIK tags, rule-set updates and commands for this device (DESIGN.md §4 Downsync).
+//!
+//! The cursor is opaque to devices: `d<id>.t<id>.c<id>.r<id>`, the last id delivered from each
+//! table. Rows are read in id order and only a *settled* prefix is delivered: rows written within
+//! the last `downsync_settle` may belong to transactions still running elsewhere (PostgreSQL
+//! hands out ids before commit), and a later-committing lower id must never be skipped.
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use perisai_core::protocol::downsync::{DecisionItem, DeviceCommand, NikTagList};
+use perisai_core::seal::Purpose;
+use sqlx::AnyConnection;
+
+use crate::db::{col, now_ms, rfc3339};
+use crate::keys::ServerKeys;
+
+/// Positions in each feed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub decisions: i64,
+    pub tags: i64,
+    pub commands: i64,
+    pub rule_sets: i64,
+}
+
+impl Cursor {
+    /// Parses a cursor; the empty string is the start.
+    pub fn parse(text: &str) -> Option<Cursor> {
+        if text.is_empty() {
+            return Some(Cursor::default());
+        }
+        let mut cursor = Cursor::default();
+        let mut seen = 0;
+        for part in text.split('.') {
+            let (kind, number) = part.split_at_checked(1)?;
+            let n: i64 = number.parse().ok().filter(|n| *n >= 0)?;
+            match kind {
+                "d" => cursor.decisions = n,
+                "t" => cursor.tags = n,
+                "c" => cursor.commands = n,
+                "r" => cursor.rule_sets = n,
+                _ => return None,
+            }
+            seen += 1;
+        }
+        (seen == 4).then_some(cursor)
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "d{}.t{}.c{}.r{}",
+            self.decisions, self.tags, self.commands, self.rule_sets
+        )
+    }
+}
+
+/// Everything new for one device since a cursor.
+#[derive(Debug, Default)]
+pub struct Items {
+    pub decisions: Vec<DecisionItem>,
+    pub tags: Vec<u8>,
+    pub commands: Vec<DeviceCommand>,
+    pub rule_sets: Vec<serde_json::Value>,
+    pub cursor: Cursor,
+    pub more: bool,
+}
+
+/// Who the feed is for.
+pub struct Reader<'a> {
+    pub device_id: &'a str,
+    pub branch: &'a str,
+    pub agent_id: &'a str,
+}
+
+/// Collects up to `page` items of each kind after `from`.
+pub async fn collect(
+    conn: &mut AnyConnection,
+    keys: &ServerKeys,
+    who: &Reader<'_>,
+    from: Cursor,
+    page: i64,
+    tag_page: i64,
+    settle_ms: i64,
+) -> Result<Items, sqlx::Error> {
+    let cutoff = now_ms() - settle_ms;
+    let mut items = Items {
+        cursor: from,
+        ..Items::default()
+    };
+
+    let rows = sqlx::query(
+        "SELECT id, record_id, decision, reason, decided_ms FROM decisions
+         WHERE branch = $1 AND agent_id = $2 AND id > $3 ORDER BY id LIMIT $4",
+    )
+    .bind(who.branch)
+    .bind(who.agent_id)
+    .bind(from.decisions)
+    .bind(page)
+    .fetch_all(&mut *conn)
+    .await?;
+    items.more |= rows.len() as i64 == page;
+    for row in &rows {
+        let decided_ms: i64 = col(row, "decided_ms")?;
+        if decided_ms > cutoff {
+            items.more = true;
+            break;
+        }
+        let id: i64 = col(row, "id")?;
+        let reason: Option<Vec<u8>> = col(row, "reason")?;
+        let reason = reason.and_then(|blob| {
+            keys.open(Purpose::Note, &format!("decision/{id}"), &blob)
+                .ok()
+                .and_then(|plain| String::from_utf8(plain).ok())
+        });
+        items.decisions.push(DecisionItem {
+            record_id: col(row, "record_id")?,
+            decision: col(row, "decision")?,
+            reason,
+            decided_at: rfc3339(decided_ms),
+        });
+        items.cursor.decisions = id;
+    }
+
+    let rows = sqlx::query(
+        "SELECT id, tag, created_ms FROM nik_tags WHERE branch = $1 AND id > $2 ORDER BY id LIMIT $3",
+    )
+    .bind(who.branch)
+    .bind(from.tags)
+    .bind(tag_page)
+    .fetch_all(&mut *conn)
+    .await?;
+    items.more |= rows.len() as i64 == tag_page;
+    for row in &rows {
+        if col::<i64>(row, "created_ms")? > cutoff {
+            items.more = true;
+            break;
+        }
+        let tag: Vec<u8> = col(row, "tag")?;
+        items.tags.extend_from_slice(&tag);
+        items.cursor.tags = col(row, "id")?;
+    }
+
+    let rows = sqlx::query(
+        "SELECT id, kind, created_ms FROM device_commands WHERE device_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+    )
+    .bind(who.device_id)
+    .bind(from.commands)
+    .bind(page)
+    .fetch_all(&mut *conn)
+    .await?;
+    items.more |= rows.len() as i64 == page;
+    for row in &rows {
+        let created_ms: i64 = col(row, "created_ms")?;
+        if created_ms > cutoff {
+            items.more = true;
+            break;
+        }
+        let id: i64 = col(row, "id")?;
+        items.commands.push(DeviceCommand {
+            id: id.to_string(),
+            device_id: who.device_id.to_string(),
+            kind: col(row, "kind")?,
+            issued_at: rfc3339(created_ms),
+        });
+        items.cursor.commands = id;
+    }
+
+    let rows = sqlx::query(
+        "SELECT id, body, published_ms FROM rule_sets WHERE id > $1 ORDER BY id LIMIT $2",
+    )
+    .bind(from.rule_sets)
+    .bind(page)
+    .fetch_all(&mut *conn)
+    .await?;
+    items.more |= rows.len() as i64 == page;
+    for row in &rows {
+        if col::<i64>(row, "published_ms")? > cutoff {
+            items.more = true;
+            break;
+        }
+        let body: String = col(row, "body")?;
+        // A body that is not JSON was never published through the server; skip it, loudly.
+        match serde_json::from_str(&body) {
+            Ok(value) => items.rule_sets.push(value),
+            Err(_) => tracing::error!("rule set row is not JSON; skipped"),
+        }
+        items.cursor.rule_sets = col(row, "id")?;
+    }
+    Ok(items)
+}
+
+/// The branch's tag key, as a device receives it.
+pub async fn tag_list(
+    conn: &mut AnyConnection,
+    branch: &str,
+    tags: &[u8],
+) -> Result<NikTagList, sqlx::Error> {
+    let row = sqlx::query("SELECT tag_key, tag_key_id FROM branches WHERE code = $1")
+        .bind(branch)
+        .fetch_one(conn)
+        .await?;
+    let key: Vec<u8> = col(&row, "tag_key")?;
+    Ok(NikTagList {
+        key_id: col(&row, "tag_key_id")?,
+        key: B64.encode(key),
+        tags: B64.encode(tags),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_junk_is_refused() {
+        let c = Cursor {
+            decisions: 3,
+            tags: 40,
+            commands: 0,
+            rule_sets: 1,
+        };
+        assert_eq!(c.to_string(), "d3.t40.c0.r1");
+        assert_eq!(Cursor::parse("d3.t40.c0.r1"), Some(c));
+        assert_eq!(Cursor::parse(""), Some(Cursor::default()));
+        for junk in [
+            "d3",
+            "x1.t1.c1.r1",
+            "d-1.t0.c0.r0",
+            "d1.t1.c1.r1.d2x",
+            "dé.t0.c0.r0",
+            "d...",
+        ] {
+            assert_eq!(Cursor::parse(junk), None, "{junk}");
+        }
+    }
+}

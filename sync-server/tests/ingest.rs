@@ -1,0 +1,352 @@
+//! Records inside batches: re-validation with the perisai-core rules, per-record results,
+//! duplicates by id and by NIK, corrections, sealing at rest, fraud signals, export.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{nik, Ctx};
+use perisai_core::protocol::messages::RecordStatus;
+use serde_json::json;
+
+async fn valid_records_are_accepted_and_stored_sealed(ctx: &Ctx) {
+    let mut device = ctx.device("KC01").await;
+    let records: Vec<_> = (1..=3).map(|n| device.record(n)).collect();
+    let bytes = device.next_batch(&records);
+    let (reply, ack) = device.upload(ctx, bytes).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let ack = ack.unwrap();
+    assert_eq!(ack.results.len(), 3);
+    for (result, record) in ack.results.iter().zip(&records) {
+        assert_eq!(result.id, record["id"].as_str().unwrap());
+        assert_eq!(result.status, RecordStatus::Accepted, "{:?}", result.codes);
+        assert!(result.codes.is_empty());
+    }
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM enrollments WHERE status = 'received'")
+            .await,
+        3
+    );
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM nik_claims").await, 3);
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM nik_tags").await, 3);
+    // No NIK, name or phone in clear anywhere in the enrollments table.
+    let rows: Vec<(Vec<u8>, Option<String>)> =
+        sqlx::query_as("SELECT content, nik_hmac FROM enrollments")
+            .fetch_all(ctx.db.pool())
+            .await
+            .unwrap();
+    for (content, nik_hmac) in rows {
+        let text = String::from_utf8_lossy(&content);
+        assert!(!text.contains("3201") && !text.contains("RAHAYU") && !text.contains("Rahayu"));
+        assert_eq!(nik_hmac.unwrap().len(), 64);
+    }
+}
+
+async fn the_same_record_again_is_a_duplicate_and_other_content_a_conflict(ctx: &Ctx) {
+    let mut device = ctx.device("KC01").await;
+    let record = device.record(1);
+    let bytes = device.next_batch(std::slice::from_ref(&record));
+    device.upload(ctx, bytes).await;
+    let mut changed = record.clone();
+    changed["address"] = json!("Jl. Lain No. 2, Bogor");
+    let bytes = device.next_batch(&[record.clone(), changed]);
+    let (_, ack) = device.upload(ctx, bytes).await;
+    let ack = ack.unwrap();
+    assert_eq!(ack.results[0].status, RecordStatus::DuplicateRecord);
+    assert_eq!(ack.results[1].status, RecordStatus::Rejected);
+    assert_eq!(ack.results[1].codes[0].code, "id.conflict");
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM enrollments").await, 1);
+}
+
+async fn invalid_records_are_rejected_with_the_core_codes_and_others_go_through(ctx: &Ctx) {
+    let mut device = ctx.device("KC01").await;
+    let good = device.record(1);
+    let mut bad_nik = device.record(2);
+    bad_nik["nik"] = json!("12345");
+    let mut unknown = device.record(3);
+    unknown["favourite_colour"] = json!("blue");
+    let mut no_id = device.record(4);
+    no_id.as_object_mut().unwrap().remove("id");
+    let bytes = device.next_batch(&[good, bad_nik, unknown, no_id]);
+    let (reply, ack) = device.upload(ctx, bytes).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let results = ack.unwrap().results;
+    assert_eq!(results[0].status, RecordStatus::Accepted);
+    assert_eq!(results[1].status, RecordStatus::Rejected);
+    assert!(results[1]
+        .codes
+        .iter()
+        .any(|c| c.field == "nik" && c.code == "nik.format"));
+    assert_eq!(results[2].status, RecordStatus::Rejected);
+    assert!(results[2].codes.iter().any(|c| c.code == "unknown_field"));
+    assert_eq!(results[3].status, RecordStatus::Rejected);
+    assert_eq!(results[3].codes[0].code, "id.missing");
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM enrollments WHERE status = 'rejected_at_ingest'")
+            .await,
+        2
+    );
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM nik_claims").await, 1);
+}
+
+async fn a_nik_claimed_elsewhere_is_accepted_flagged_and_queued(ctx: &Ctx) {
+    let mut first = ctx.device("KC01").await;
+    let mut second = ctx.device("KC02").await;
+    let a = first.record(7);
+    let mut b = second.record(8);
+    b["nik"] = a["nik"].clone();
+    let bytes = first.next_batch(std::slice::from_ref(&a));
+    first.upload(ctx, bytes).await;
+    let bytes = second.next_batch(std::slice::from_ref(&b));
+    let (_, ack) = second.upload(ctx, bytes).await;
+    let result = &ack.unwrap().results[0];
+    assert_eq!(result.status, RecordStatus::Accepted);
+    assert_eq!(result.codes[0].code, "nik.duplicate_known");
+    let (other_branch, other_record): (String, String) =
+        sqlx::query_as("SELECT other_branch, other_record_id FROM duplicate_queue")
+            .fetch_one(ctx.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(other_branch, "KC01");
+    assert_eq!(other_record, a["id"].as_str().unwrap());
+    // The claim stays with the first record.
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM nik_claims").await, 1);
+}
+
+async fn a_correction_supersedes_the_record_and_takes_over_its_claim(ctx: &Ctx) {
+    let mut device = ctx.device("KC01").await;
+    let original = device.record(11);
+    let bytes = device.next_batch(std::slice::from_ref(&original));
+    device.upload(ctx, bytes).await;
+    let mut correction = device.record(11);
+    correction["supersedes"] = original["id"].clone();
+    correction["address"] = json!("Jl. Pasar Baru No. 3, Bogor");
+    let bytes = device.next_batch(std::slice::from_ref(&correction));
+    let (_, ack) = device.upload(ctx, bytes).await;
+    let result = &ack.unwrap().results[0];
+    assert_eq!(result.status, RecordStatus::Accepted, "{:?}", result.codes);
+    assert!(result.codes.is_empty(), "{:?}", result.codes);
+    let status: String = sqlx::query_scalar("SELECT status FROM enrollments WHERE id = $1")
+        .bind(original["id"].as_str().unwrap())
+        .fetch_one(ctx.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(status, "superseded");
+    let owner: String = sqlx::query_scalar("SELECT record_id FROM nik_claims")
+        .fetch_one(ctx.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(owner, correction["id"].as_str().unwrap());
+    // Correcting a record this agent does not have is refused by the rules.
+    let mut stray = device.record(12);
+    stray["supersedes"] = json!("0192f0a0-0000-7000-8000-00000000dead");
+    let bytes = device.next_batch(&[stray]);
+    let (_, ack) = device.upload(ctx, bytes).await;
+    let result = &ack.unwrap().results[0];
+    assert_eq!(result.status, RecordStatus::Rejected);
+    assert!(
+        result.codes.iter().any(|c| c.code == "supersedes.invalid"),
+        "{:?}",
+        result.codes
+    );
+}
+
+async fn fraud_signals_are_recorded_not_rejected(ctx: &Ctx) {
+    let mut device = ctx.device("KC01").await;
+    let mut no_location = device.record(21);
+    no_location.as_object_mut().unwrap().remove("location");
+    let mut backdated = device.record(22);
+    let long_ago = (chrono::Utc::now() - chrono::Duration::days(20)).date_naive();
+    backdated["enrolled_on"] = json!(long_ago.to_string());
+    let mut skipped = device.record(23);
+    skipped["receipt_no"] = json!(10);
+    let bytes = device.next_batch(&[no_location, backdated, skipped]);
+    let (_, ack) = device.upload(ctx, bytes).await;
+    let ack = ack.unwrap();
+    assert!(
+        ack.results
+            .iter()
+            .all(|r| r.status == RecordStatus::Accepted),
+        "{:?}",
+        ack.results
+    );
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM fraud_flags WHERE kind = 'location.missing'")
+            .await,
+        1
+    );
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM fraud_flags WHERE kind = 'enrolled_on.range'")
+            .await,
+        1
+    );
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM fraud_flags WHERE kind = 'receipt.gap'")
+            .await,
+        1
+    );
+    let evidence: String =
+        sqlx::query_scalar("SELECT evidence FROM fraud_flags WHERE kind = 'receipt.gap'")
+            .fetch_one(ctx.db.pool())
+            .await
+            .unwrap();
+    let evidence: serde_json::Value = serde_json::from_str(&evidence).unwrap();
+    assert_eq!(evidence["expected"], 3);
+    assert_eq!(evidence["received"], 10);
+}
+
+async fn an_agent_too_fast_and_a_shared_phone_are_flagged(ctx: &Ctx) {
+    let mut device = ctx.device("KC01").await;
+    let mut records: Vec<_> = (100..131).map(|n| device.record(n)).collect(); // 31 in a minute
+    for record in records.iter_mut().take(4) {
+        record["phone"] = json!("081299990000");
+    }
+    let bytes = device.next_batch(&records);
+    let (_, ack) = device.upload(ctx, bytes).await;
+    assert!(ack
+        .unwrap()
+        .results
+        .iter()
+        .all(|r| r.status == RecordStatus::Accepted));
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM fraud_flags WHERE kind = 'agent.rate'")
+            .await,
+        1
+    );
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM fraud_flags WHERE kind = 'phone.reuse'")
+            .await,
+        1
+    );
+    let evidence: String =
+        sqlx::query_scalar("SELECT evidence FROM fraud_flags WHERE kind = 'phone.reuse'")
+            .fetch_one(ctx.db.pool())
+            .await
+            .unwrap();
+    assert!(
+        !evidence.contains("0812"),
+        "no phone number in clear: {evidence}"
+    );
+}
+
+async fn export_lists_stored_records_neutralised_and_never_quarantined_ones(ctx: &Ctx) {
+    let mut device = ctx.device("KC01").await;
+    let records: Vec<_> = (31..33).map(|n| device.record(n)).collect();
+    let bytes = device.next_batch(&records);
+    device.upload(ctx, bytes).await;
+    // Another device of the branch is revoked; what it still sends is quarantined.
+    let mut revoked = ctx.device("KC01").await;
+    perisai_server::admin::access::revoke_device(&ctx.db, &revoked.id)
+        .await
+        .unwrap();
+    let hidden = revoked.record(99);
+    let bytes = revoked.next_batch(std::slice::from_ref(&hidden));
+    let (reply, _) = revoked.upload(ctx, bytes).await;
+    assert_eq!(reply.error_code(), "device.revoked");
+
+    let mut out = Vec::new();
+    let rows = perisai_server::admin::export::export_csv(&ctx.db, &ctx.keys, "KC01", &mut out)
+        .await
+        .unwrap();
+    assert_eq!(rows, 2);
+    let text = String::from_utf8(out).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    for column in ["id", "nik", "full_name", "agent_id", "device_id", "status"] {
+        assert!(headers.iter().any(|h| h == column), "{column}");
+    }
+    let lines: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(&lines[0][1], nik(31));
+    assert_eq!(&lines[0][2], "SITI RAHAYU");
+    assert_eq!(&lines[0][5], "received");
+    // The E.164 phone starts with '+': neutralised.
+    let phone_col = headers.iter().position(|h| h == "phone").unwrap();
+    assert!(lines[0][phone_col].starts_with("'+62"));
+    assert!(!text.contains(hidden["id"].as_str().unwrap()));
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM audit_log WHERE action = 'export'")
+            .await,
+        1
+    );
+}
+
+async fn two_instances_store_each_record_once(ctx: &Ctx) {
+    let other = ctx.second_instance().await;
+    let mut devices = Vec::new();
+    for _ in 0..4 {
+        devices.push(ctx.device("KC01").await);
+    }
+    let mut uploads = Vec::new();
+    for (d, device) in devices.iter_mut().enumerate() {
+        for b in 0..3 {
+            let records: Vec<_> = (0..5)
+                .map(|r| device.record((d * 100 + b * 10 + r) as u32 + 1000))
+                .collect();
+            uploads.push((d, device.next_batch(&records)));
+        }
+    }
+    // Every batch goes to both instances at once, in chain order per device.
+    let routers = [ctx.router.clone(), other.router.clone()];
+    let mut tasks = Vec::new();
+    for d in 0..devices.len() {
+        let mine: Vec<Vec<u8>> = uploads
+            .iter()
+            .filter(|(x, _)| *x == d)
+            .map(|(_, b)| b.clone())
+            .collect();
+        let routers = routers.clone();
+        tasks.push(tokio::spawn(async move {
+            for bytes in mine {
+                let (a, b) = tokio::join!(
+                    common::call(
+                        &routers[0],
+                        common::post_bytes("/v1/batches", bytes.clone())
+                    ),
+                    common::call(
+                        &routers[1],
+                        common::post_bytes("/v1/batches", bytes.clone())
+                    ),
+                );
+                assert_eq!(
+                    a.status,
+                    StatusCode::OK,
+                    "{}",
+                    String::from_utf8_lossy(&a.body)
+                );
+                assert_eq!(
+                    b.status,
+                    StatusCode::OK,
+                    "{}",
+                    String::from_utf8_lossy(&b.body)
+                );
+                // Whoever lost the race answered with the winner's stored acknowledgement.
+                assert_eq!(a.body, b.body);
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM batches").await, 12);
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM enrollments").await, 60);
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM nik_claims").await, 60);
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM duplicate_queue").await, 0);
+    other.db.close().await;
+}
+
+both_backends!(
+    valid_records_are_accepted_and_stored_sealed,
+    the_same_record_again_is_a_duplicate_and_other_content_a_conflict,
+    invalid_records_are_rejected_with_the_core_codes_and_others_go_through,
+    a_nik_claimed_elsewhere_is_accepted_flagged_and_queued,
+    a_correction_supersedes_the_record_and_takes_over_its_claim,
+    fraud_signals_are_recorded_not_rejected,
+    an_agent_too_fast_and_a_shared_phone_are_flagged,
+    export_lists_stored_records_neutralised_and_never_quarantined_ones,
+    two_instances_store_each_record_once,
+);

@@ -1,0 +1,36 @@
+//! `perisai-e2e`: the end-to-end tests of Perisai Field, and what they are built from.
+//!
+//! The tests under `tests/` drive real processes: the `perisai-server` binary on a fresh SQLite
+//! file or a fresh PostgreSQL database, devices speaking real HTTP, and between them a proxy
+//! that breaks the network on purpose. Everything runs on loopback only.
+//!
+//! - [`proxy`]: the fault-injecting TCP proxy (cuts, delays, duplicates, a slow flaky link).
+//! - [`server`]: the real `perisai-server` binary on a fresh SQLite file or PostgreSQL database
+//!   (`Deployment`, `ServerProcess`), admin commands, and [`on_both_backends!`].
+//! - [`binaries`]: finding (and building) the workspace binaries the tests run.
+//! - [`enrollments`]: valid, distinct enrollments made from (device, n), and wire records.
+//! - [`cli_device`]: a device driven through the `perisai` shell (the real sync client).
+//! - [`device`]: a protocol-level device (activation, frozen batches, signed acks) over HTTP.
+//! - [`error`]: the harness's error.
+//!
+//! Run: `cargo test -p perisai-e2e` (set `PERISAI_TEST_POSTGRES_URL` for the PostgreSQL half;
+//! `scripts/test.sh` does). Seeds of the fault plans come from `PERISAI_E2E_SEED` when set.
+
+pub mod binaries;
+pub mod cli_device;
+pub mod device;
+pub mod enrollments;
+pub mod error;
+pub mod proxy;
+pub mod server;
+
+pub use error::E2eError;
+
+/// The seed for this run's fault plans: `PERISAI_E2E_SEED` when set, else `default`. Tests print
+/// it, so that a failure can be replayed.
+pub fn seed(default: u64) -> u64 {
+    std::env::var("PERISAI_E2E_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
