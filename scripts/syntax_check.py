@@ -28,6 +28,10 @@ GRAMMAR_GAPS = {
         # Swift 5.8's `@_documentation(visibility: …)`, emitted by uniffi in the generated bindings;
         # tree-sitter-swift 0.7.4 has no rule for an attribute argument named `visibility`.
         re.compile(rb"@_documentation\(visibility:\s*\w+\)"),
+        # A closure returning the empty tuple, `{ () }` (uniffi's callback code for a method with
+        # no return value): the grammar cannot parse `()` as a closure body. Only the `()` is
+        # blanked, so `{ }` is still parsed.
+        re.compile(rb"(?<=\{ )\(\)(?= \})"),
     ],
     "kotlin": [],
 }

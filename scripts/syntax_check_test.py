@@ -83,6 +83,10 @@ class SyntaxCheckTest(unittest.TestCase):
         ok = self.write("Gen.swift", """\
             @_documentation(visibility: private)
             public struct FfiConverterString {}
+            func call() {
+                let writeReturn = { () }
+                writeReturn()
+            }
             """)
         self.assertEqual(check(ok).returncode, 0)
         bad = self.write("Gen2.swift", """\

@@ -122,6 +122,11 @@ impl AgentApp {
         Ok(self.inner.receipt(&id)?.into())
     }
 
+    /// A record's enrollment as form JSON, to pre-fill the form when fixing a record.
+    pub fn enrollment_json(&self, id: String) -> Result<String, PerisaiError> {
+        Ok(self.inner.enrollment_json(&id)?)
+    }
+
     /// Number of records per state name (`queued`, `has_issues`…), every state present.
     pub fn queue_status(&self) -> Result<HashMap<String, u64>, PerisaiError> {
         Ok(self.inner.queue_status()?.into_iter().collect())

@@ -28,3 +28,10 @@ pub use keys::{
     KeyVault,
 };
 pub use sync::SyncObserver;
+
+/// Rupiah as our users read it: `16800` → `Rp16.800` (the core's one formatter, so the shells
+/// need no copy of it).
+#[uniffi::export]
+pub fn format_rupiah(amount: i64) -> String {
+    perisai_core::message::format_rupiah(amount)
+}

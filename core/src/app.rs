@@ -35,6 +35,7 @@
 //! fn correct(&self, id: &str, input_json: &str, accept_warnings: bool) -> Result<Submitted, CoreError>
 //! fn list(&self, state: Option<RecordState>) -> Result<Vec<RecordSummary>, CoreError>
 //! fn receipt(&self, id: &str) -> Result<Receipt, CoreError>
+//! fn enrollment_json(&self, id: &str) -> Result<String, CoreError>   // pre-fills a fix
 //! fn queue_status(&self) -> Result<BTreeMap<String, u64>, CoreError>  // every state, zeros included
 //! fn purge_expired(&self) -> Result<u64, CoreError>
 //! // for the sync client:
@@ -479,6 +480,16 @@ impl AgentApp {
     /// The participant's receipt for a submitted record.
     pub fn receipt(&self, id: &str) -> Result<Receipt, CoreError> {
         self.store().receipt(id)
+    }
+
+    /// A record's enrollment as form JSON (the normalized values; `supersedes` left out), so a
+    /// shell can pre-fill the form when the agent fixes a record that `has_issues`. `NotFound`
+    /// when the record is unknown or its content was erased (withdrawn, purged).
+    pub fn enrollment_json(&self, id: &str) -> Result<String, CoreError> {
+        let content = self.store().content(id)?.ok_or(CoreError::NotFound)?;
+        let mut enrollment = content.enrollment;
+        enrollment.supersedes = None;
+        serde_json::to_string(&enrollment).map_err(|e| CoreError::Store(e.to_string()))
     }
 
     /// Count of records per state; every state of DESIGN.md §3 is present, zeros included.

@@ -272,6 +272,11 @@ fn refused_message(code: &str) -> Message {
             "Versi aplikasi terlalu lama; perbarui aplikasi.",
             "This app version is too old; please update the app.",
         ),
+        "device.unsent_batches" => (
+            "Masih ada kiriman yang belum dikonfirmasi server. Sinkronkan dulu sebelum \
+             aktivasi ulang.",
+            "Some uploads are not confirmed by the server yet. Sync before activating again.",
+        ),
         _ => (
             "Server menolak permintaan perangkat. Data tetap tersimpan; hubungi kantor cabang.",
             "The server refused the device's request. The data stays saved; contact the branch \

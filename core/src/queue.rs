@@ -438,7 +438,11 @@ impl Store {
     /// An IMMEDIATE transaction (the write lock is taken at once, so the receipt number read
     /// and the insert cannot interleave with another writer), and the sealer beside it.
     pub(crate) fn write_tx(&mut self) -> Result<(rusqlite::Transaction<'_>, &Sealer), CoreError> {
-        let Store { conn, sealer } = self;
+        self.writes_since_checkpoint += 1;
+        if self.writes_since_checkpoint >= crate::store::CHECKPOINT_EVERY_WRITES {
+            self.checkpoint()?;
+        }
+        let Store { conn, sealer, .. } = self;
         Ok((
             conn.transaction_with_behavior(TransactionBehavior::Immediate)?,
             sealer,

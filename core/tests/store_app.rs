@@ -437,3 +437,26 @@ fn errors_never_carry_personal_data() {
         }
     }
 }
+
+#[test]
+fn a_fix_starts_from_the_records_own_values_and_an_erased_record_has_none() {
+    let d = device();
+    let sent = d.app.submit(&worker(7), false).unwrap();
+    let json = d.app.enrollment_json(&sent.id).unwrap();
+    let form: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(form["full_name"], "PEKERJA NOMOR H");
+    assert!(form.get("supersedes").is_none());
+    // The pre-filled form is valid as it stands: the agent only changes what the supervisor asked.
+    assert!(d.app.validate(&json).unwrap().valid);
+
+    let withdrawn = d.app.submit(&worker(8), false).unwrap();
+    d.app.withdraw(&withdrawn.id).unwrap();
+    assert!(matches!(
+        d.app.enrollment_json(&withdrawn.id),
+        Err(CoreError::NotFound)
+    ));
+    assert!(matches!(
+        d.app.enrollment_json("no-such-record"),
+        Err(CoreError::NotFound)
+    ));
+}

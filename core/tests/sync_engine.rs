@@ -73,6 +73,7 @@ struct State {
     commands: Vec<DeviceCommand>,
     tag_key: Vec<u8>,
     tags: Vec<u8>,
+    rule_sets: Vec<serde_json::Value>,
     fork_next: bool,
     forge_wipe: bool,
     forge_ack: bool,
@@ -325,13 +326,14 @@ impl FakeServer {
         let decisions: Vec<DecisionItem> = st.decisions.iter().skip(from).cloned().collect();
         let cursor = st.decisions.len().to_string();
         let commands = st.commands.clone();
+        let rule_sets = st.rule_sets.clone();
         let nonce = Self::nonce(&mut st);
         let page = DownsyncResponse {
             cursor,
             nonce,
             decisions,
             nik_tag_deltas: NikTagList::default(),
-            rule_sets: vec![],
+            rule_sets,
             commands,
             more: false,
         };
@@ -815,4 +817,33 @@ fn the_branch_tag_list_warns_about_a_registered_nik() {
         "input.invalid"
     );
     d.app.submit(&input.to_string(), true).unwrap();
+}
+
+#[test]
+fn a_rule_set_update_from_the_server_is_applied_and_kept() {
+    let d = Device::activated();
+    let worker = common::worker_json(0); // income 2,000,000
+    assert!(d.app.validate(&worker).unwrap().valid);
+    let mut update: serde_json::Value =
+        serde_json::from_str(include_str!("../rulesets/bpu-2026.json")).unwrap();
+    update["enrollment"]["income_min"] = 2_500_000.into();
+    d.server.st().rule_sets = vec![
+        serde_json::json!({"id": "from-a-newer-server", "unknown_layout": true}),
+        update,
+    ];
+    d.sync(&Heard::default()).unwrap();
+    let report = d.app.validate(&worker).unwrap();
+    assert!(!report.valid, "the raised minimum income applies");
+    assert!(
+        report.codes().iter().any(|c| c.starts_with("income")),
+        "{:?}",
+        report.codes()
+    );
+    // Kept in the store: the app opened again still uses it.
+    let vault = FileKeyVault::open_or_create(&d._dir.path().join("device.key")).unwrap();
+    let now: DateTime<Utc> = "2026-11-20T03:00:00Z".parse().unwrap();
+    let config =
+        AppConfig::new(d._dir.path().join("data")).with_clock(Arc::new(FixedClock::new(now)));
+    let reopened = AgentApp::open(config, Arc::new(vault)).unwrap();
+    assert!(!reopened.validate(&worker).unwrap().valid);
 }

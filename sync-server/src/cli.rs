@@ -50,8 +50,9 @@ pub struct Cli {
 pub enum Command {
     /// Serve the device API.
     Serve(ServeArgs),
-    /// Serve, with a seeded demo branch, Wadah, agents and supervisor.
-    Demo(ServeArgs),
+    /// Serve a seeded demo branch, with simulated field devices that enroll offline and sync
+    /// over a flaky link (until Ctrl-C or --duration).
+    Demo(crate::demo::DemoArgs),
     /// Operator commands.
     #[command(subcommand)]
     Admin(AdminCommand),

@@ -2,6 +2,8 @@
 //! on the last stdout line, failures non-zero with a message on stderr), `serve` printing its
 //! address, `demo`, `backup` and `export`.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -321,16 +323,30 @@ fn serve_prints_its_address_and_answers_on_it() {
 fn a_client_trickling_its_headers_is_cut_off() {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = server(dir.path());
-    cmd.args(["serve", "--listen", "127.0.0.1:0", "--header-timeout-secs", "1"]);
+    cmd.args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--header-timeout-secs",
+        "1",
+    ]);
     let running = start(cmd);
     let mut stream = TcpStream::connect(&running.addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(8))).unwrap();
-    stream.write_all(b"POST /v1/batches HTTP/1.1\r\nHost: x\r\n").unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(8)))
+        .unwrap();
+    stream
+        .write_all(b"POST /v1/batches HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
     let started = std::time::Instant::now();
     let mut rest = Vec::new();
     // The server closes the connection (perhaps after a 408) instead of waiting for ever.
     let _ = stream.read_to_end(&mut rest);
-    assert!(started.elapsed() < Duration::from_secs(6), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
     // And it still serves others.
     assert_eq!(http(&running.addr, "GET", "/healthz", "").0, 200);
 }
@@ -448,29 +464,27 @@ fn a_wrong_key_folder_is_refused() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("key folder"));
 }
 
-#[test]
-fn postgres_backup_uses_pg_dump_when_configured() {
-    let Ok(url) = std::env::var("PERISAI_TEST_POSTGRES_URL") else {
+#[tokio::test]
+async fn postgres_backup_uses_pg_dump_when_configured() {
+    let Some(ctx) = common::Ctx::postgres().await else {
         eprintln!("PERISAI_TEST_POSTGRES_URL not set: skipped");
         return;
     };
     if Command::new("pg_dump").arg("--version").output().is_err() {
         eprintln!("pg_dump not installed: skipped");
+        ctx.drop_database().await;
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("pg.dump");
     let output = Command::new(BIN)
-        .args([
-            "--database-url",
-            &url,
-            "--key-dir",
-            dir.path().join("keys").to_str().unwrap(),
-        ])
+        .args(["--database-url", ctx.db.url()])
+        .args(["--key-dir", ctx.dir.path().join("keys").to_str().unwrap()])
         .args(["admin", "backup", file.to_str().unwrap()])
         .env("RUST_LOG", "warn")
         .output()
         .unwrap();
     assert_eq!(last_line(&output), file.display().to_string());
     assert!(std::fs::read(&file).unwrap().starts_with(b"PGDMP"));
+    ctx.drop_database().await;
 }

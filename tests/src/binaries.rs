@@ -87,11 +87,27 @@ impl WorkspaceBinary {
             Some(other) => other.to_string(),
         };
         let mut command = Command::new(cargo);
+        // Cargo gives this test process variables about the test's own package
+        // (`CARGO_PKG_NAME`, `CARGO_MANIFEST_DIR`, …). Some build scripts (ring's) track those
+        // very names, so a build that sees them would rebuild half the workspace, and the next
+        // plain `cargo build` again. The build runs with the environment a person's shell has.
+        for (name, _) in std::env::vars_os() {
+            if set_by_cargo_for_tests(&name.to_string_lossy()) {
+                command.env_remove(&name);
+            }
+        }
         command
             .arg("build")
             .arg("--manifest-path")
             .arg(&manifest)
-            .args(["-p", self.package, "--bin", self.name, "--profile", &profile]);
+            .args([
+                "-p",
+                self.package,
+                "--bin",
+                self.name,
+                "--profile",
+                &profile,
+            ]);
         if let Some(target_dir) = profile_dir.parent() {
             command.arg("--target-dir").arg(target_dir);
         }
@@ -112,6 +128,25 @@ impl WorkspaceBinary {
     }
 }
 
+/// Whether cargo sets this variable for the test run (rather than the person or CI).
+fn set_by_cargo_for_tests(name: &str) -> bool {
+    const PREFIXES: [&str; 6] = [
+        "CARGO_PKG_",
+        "CARGO_MANIFEST_",
+        "CARGO_CRATE_",
+        "CARGO_BIN_",
+        "CARGO_CFG_",
+        "CARGO_PRIMARY_PACKAGE",
+    ];
+    const NAMES: [&str; 4] = [
+        "CARGO",
+        "CARGO_TARGET_TMPDIR",
+        "CARGO_RUSTC_CURRENT_DIR",
+        "OUT_DIR",
+    ];
+    PREFIXES.iter().any(|p| name.starts_with(p)) || NAMES.contains(&name)
+}
+
 /// `target/<profile>`: where this test binary was built (it lives in `target/<profile>/deps`).
 fn profile_dir() -> Result<PathBuf, String> {
     let exe = std::env::current_exe().map_err(|e| format!("no current executable: {e}"))?;
@@ -123,4 +158,30 @@ fn profile_dir() -> Result<PathBuf, String> {
         dir.pop();
     }
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_build_keeps_the_persons_settings_and_drops_the_tests_package_variables() {
+        for dropped in [
+            "CARGO_PKG_NAME",
+            "CARGO_MANIFEST_DIR",
+            "CARGO",
+            "CARGO_TARGET_TMPDIR",
+        ] {
+            assert!(set_by_cargo_for_tests(dropped), "{dropped}");
+        }
+        for kept in [
+            "CARGO_HOME",
+            "CARGO_TARGET_DIR",
+            "CARGO_BUILD_JOBS",
+            "PATH",
+            "RUSTFLAGS",
+        ] {
+            assert!(!set_by_cargo_for_tests(kept), "{kept}");
+        }
+    }
 }

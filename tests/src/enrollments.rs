@@ -27,18 +27,8 @@ const GIVEN: [&str; 16] = [
     "Hendra", "Lestari", "Yusuf", "Putri", "Ahmad",
 ];
 const FAMILY: [&str; 12] = [
-    "Rahayu",
-    "Santoso",
-    "Wijaya",
-    "Kusuma",
-    "Hidayat",
-    "Saputra",
-    "Lubis",
-    "Nasution",
-    "Siregar",
-    "Pratama",
-    "Setiawan",
-    "Gunawan",
+    "Rahayu", "Santoso", "Wijaya", "Kusuma", "Hidayat", "Saputra", "Lubis", "Nasution", "Siregar",
+    "Pratama", "Setiawan", "Gunawan",
 ];
 const PLACES: [&str; 6] = ["Bogor", "Depok", "Bekasi", "Cianjur", "Sukabumi", "Garut"];
 const STREETS: [&str; 5] = [

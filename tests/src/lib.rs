@@ -34,3 +34,10 @@ pub fn seed(default: u64) -> u64 {
         .and_then(|s| s.parse().ok())
         .unwrap_or(default)
 }
+
+/// Prints a line on stderr even when the test passes (libtest captures `eprintln!` of passing
+/// tests): for the few figures a run should always show, such as what the fault proxy did.
+pub fn report(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}

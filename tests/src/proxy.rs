@@ -339,7 +339,12 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, mut stop: watch
         match accepted {
             Ok((client, _)) => {
                 let number = shared.next_connection.fetch_add(1, Ordering::Relaxed);
-                tokio::spawn(serve_connection(client, number, shared.clone(), stop.clone()));
+                tokio::spawn(serve_connection(
+                    client,
+                    number,
+                    shared.clone(),
+                    stop.clone(),
+                ));
             }
             // Out of file descriptors or the like: let it pass rather than spin.
             Err(_) => sleep(Duration::from_millis(10)).await,
@@ -529,9 +534,14 @@ enum PumpEnd {
 /// What the reading side hands the writing side.
 enum Piece {
     /// Bytes to write once the link has delivered them (`due`).
-    Data { due: Instant, bytes: Vec<u8> },
+    Data {
+        due: Instant,
+        bytes: Vec<u8>,
+    },
     Eof,
-    Cut { reset: bool },
+    Cut {
+        reset: bool,
+    },
     Failed,
 }
 
@@ -602,11 +612,14 @@ async fn read_side(mut pump: Pump, from: &mut OwnedReadHalf, pieces: mpsc::Sende
                                 bump(&pump.shared.counters.delays);
                                 sleep(delay).await;
                             }
-                            faults.cut_request_after.map(|after| (at + after, faults.reset))
+                            faults
+                                .cut_request_after
+                                .map(|after| (at + after, faults.reset))
                         }
-                        Role::Responses { planned } => planned.try_recv().ok().and_then(|f| {
-                            f.cut_after.map(|after| (at + after, f.reset))
-                        }),
+                        Role::Responses { planned } => planned
+                            .try_recv()
+                            .ok()
+                            .and_then(|f| f.cut_after.map(|after| (at + after, f.reset))),
                     };
                     cut = earliest(cut, planned);
                 }
@@ -861,12 +874,17 @@ mod tests {
     #[tokio::test]
     async fn a_clean_plan_forwards_requests_and_answers_untouched() {
         let server = upstream(1000).await;
-        let proxy = FaultProxy::start(server.addr, FaultPlan::clean(1)).await.unwrap();
+        let proxy = FaultProxy::start(server.addr, FaultPlan::clean(1))
+            .await
+            .unwrap();
         let sent = request(5000);
         let got = exchange(proxy.addr(), &sent).await;
         assert!(got.complete);
         assert!(got.bytes.starts_with(b"HTTP/1.1 200 OK"));
-        assert_eq!(server.requests.lock().unwrap().as_slice(), &[sent.clone()]);
+        assert_eq!(
+            server.requests.lock().unwrap().as_slice(),
+            std::slice::from_ref(&sent)
+        );
         let stats = proxy.stats();
         assert_eq!(stats.connections, 1);
         assert_eq!(stats.cuts(), 0);
@@ -1049,7 +1067,12 @@ mod tests {
 
     #[tokio::test]
     async fn upstreams_outside_loopback_are_refused_without_a_packet_sent() {
-        for addr in ["10.0.0.1:80", "192.168.1.1:8080", "8.8.8.8:53", "[2001:db8::1]:80"] {
+        for addr in [
+            "10.0.0.1:80",
+            "192.168.1.1:8080",
+            "8.8.8.8:53",
+            "[2001:db8::1]:80",
+        ] {
             let addr: SocketAddr = addr.parse().unwrap();
             let refused = FaultProxy::start(addr, FaultPlan::clean(0)).await;
             assert_eq!(
@@ -1065,7 +1088,9 @@ mod tests {
     #[tokio::test]
     async fn dropping_the_proxy_closes_its_connections() {
         let server = upstream(10).await;
-        let proxy = FaultProxy::start(server.addr, FaultPlan::clean(11)).await.unwrap();
+        let proxy = FaultProxy::start(server.addr, FaultPlan::clean(11))
+            .await
+            .unwrap();
         let mut stream = TcpStream::connect(proxy.addr()).await.unwrap();
         // Let the proxy accept and connect upstream first.
         eventually("the proxy accepted", || proxy.stats().connections == 1).await;

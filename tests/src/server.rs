@@ -24,6 +24,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -79,13 +80,20 @@ impl Backend {
                          (scripts/test.sh does it)"
                     );
                 }
-                eprintln!(
-                    "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
-                     !! {POSTGRES_URL_ENV} is not set: the PostgreSQL half of this\n\
-                     !! end-to-end test is SKIPPED. Run scripts/test.sh, or set it to\n\
-                     !! postgres://USER:PASS@127.0.0.1:5432/DB to test both backends.\n\
-                     !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
-                );
+                // Written to stderr directly: the test harness captures `eprintln!` of a
+                // passing test, and this must be seen. Once per test process.
+                static NOTICE: std::sync::Once = std::sync::Once::new();
+                NOTICE.call_once(|| {
+                    let _ = writeln!(
+                        std::io::stderr().lock(),
+                        "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
+                         !! {POSTGRES_URL_ENV} is not set: the PostgreSQL half of the\n\
+                         !! end-to-end tests is SKIPPED (those tests report ok).\n\
+                         !! Run scripts/test.sh, or set it to\n\
+                         !! postgres://USER:PASS@127.0.0.1:5432/DB to test both backends.\n\
+                         !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
+                    );
+                });
                 false
             }
         }
@@ -109,7 +117,10 @@ where
         Err(e) => panic!("building perisai-server: {e}"),
     }
     if timeout(limit, case(backend)).await.is_err() {
-        panic!("the {} case did not finish within {limit:?}", backend.name());
+        panic!(
+            "the {} case did not finish within {limit:?}",
+            backend.name()
+        );
     }
 }
 
@@ -186,9 +197,8 @@ impl Deployment {
                 (format!("sqlite:{}", file.display()), None)
             }
             Backend::Postgres => {
-                let admin_url = std::env::var(POSTGRES_URL_ENV).map_err(|_| {
-                    E2eError::new(format!("{POSTGRES_URL_ENV} is not set"))
-                })?;
+                let admin_url = std::env::var(POSTGRES_URL_ENV)
+                    .map_err(|_| E2eError::new(format!("{POSTGRES_URL_ENV} is not set")))?;
                 let database = PostgresDatabase::create(&admin_url).await?;
                 (database.url.clone(), Some(database))
             }
@@ -496,7 +506,7 @@ impl PostgresDatabase {
             )));
         }
         let name = format!("perisai_e2e_{}", uuid::Uuid::now_v7().simple());
-        let mut admin = sqlx::PgConnection::connect(admin_url).await?;
+        let mut admin = admin_connection(admin_url).await?;
         sqlx::query(&format!("CREATE DATABASE {name}"))
             .execute(&mut admin)
             .await?;
@@ -520,7 +530,7 @@ impl Drop for PostgresDatabase {
                 .build()
                 .map_err(|e| e.to_string())?;
             runtime.block_on(async {
-                let mut admin = sqlx::PgConnection::connect(&admin_url)
+                let mut admin = admin_connection(&admin_url)
                     .await
                     .map_err(|e| e.to_string())?;
                 sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -535,6 +545,18 @@ impl Drop for PostgresDatabase {
         if let Ok(Err(e)) | Err(e) = dropped.map_err(|_| "panicked".to_string()) {
             eprintln!("could not drop test database {}: {e}", self.name);
         }
+    }
+}
+
+/// A connection for creating and dropping databases: to the database the URL names, or, when
+/// that one is gone (other suites create and drop theirs), to the `postgres` maintenance
+/// database of the same server.
+async fn admin_connection(admin_url: &str) -> Result<sqlx::PgConnection, sqlx::Error> {
+    match sqlx::PgConnection::connect(admin_url).await {
+        Ok(connection) => Ok(connection),
+        Err(first) => sqlx::PgConnection::connect(&with_database(admin_url, "postgres"))
+            .await
+            .map_err(|_| first),
     }
 }
 
@@ -601,7 +623,9 @@ mod tests {
         assert!(host_is_loopback(&host("postgres://u:p@127.0.0.1:5432/db")));
         assert!(host_is_loopback(&host("postgres://u:p@localhost/db")));
         assert!(host_is_loopback(&host("postgres://u:p@[::1]:5432/db")));
-        assert!(host_is_loopback(&host("postgres:///db?host=/run/postgresql")));
+        assert!(host_is_loopback(&host(
+            "postgres:///db?host=/run/postgresql"
+        )));
         assert!(!host_is_loopback(&host("postgres://u:p@10.1.2.3:5432/db")));
         assert!(!host_is_loopback(&host("postgres://u:p@db.example.com/db")));
         assert_eq!(postgres_host("mysql://x"), None);

@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::time::Instant;
 
 use perisai_e2e::cli_device::CliDevice;
 use perisai_e2e::enrollments::forms;
@@ -53,27 +54,40 @@ where
 
 /// Every state of `perisai queue` is zero except `accepted`, which holds all the records.
 fn all_acknowledged(states: &BTreeMap<String, u64>) -> bool {
-    states
-        .iter()
-        .all(|(state, n)| *n == if state == "accepted" { u64::from(PER_DEVICE) } else { 0 })
+    states.iter().all(|(state, n)| {
+        *n == if state == "accepted" {
+            u64::from(PER_DEVICE)
+        } else {
+            0
+        }
+    })
 }
 
 async fn twenty_devices_store_two_thousand_enrollments_exactly_once(backend: Backend) {
     let seed = perisai_e2e::seed(20);
     let deployment = Deployment::new(backend).await.expect("a fresh deployment");
-    let server = deployment.start_server(&[]).await.expect("the server starts");
+    let server = deployment
+        .start_server(&[])
+        .await
+        .expect("the server starts");
     let proxy = FaultProxy::start(server.addr(), FaultPlan::hostile(seed))
         .await
         .expect("the proxy starts");
     eprintln!("{}: fault plan seed {seed}", backend.name());
     let url = proxy.url();
+    let started = Instant::now();
 
     // The branch office sets up 20 agents and hands each a code; each agent activates a phone.
     let mut devices = Vec::new();
     let mut codes = Vec::new();
     for n in 0..DEVICES {
         let agent = deployment.new_agent("KC01").await.expect("an agent");
-        codes.push(deployment.issue_code(&agent.agent_id).await.expect("a code"));
+        codes.push(
+            deployment
+                .issue_code(&agent.agent_id)
+                .await
+                .expect("a code"),
+        );
         let dir = deployment.scratch_dir().join(format!("device-{n:02}"));
         devices.push(Arc::new(
             tokio::task::spawn_blocking(move || CliDevice::new(dir))
@@ -108,6 +122,11 @@ async fn twenty_devices_store_two_thousand_enrollments_exactly_once(backend: Bac
             .unwrap_or_else(|run| panic!("device {i} could not activate: {run:?}"));
         assert_eq!(activation["branch"], "KC01");
     }
+    eprintln!(
+        "{}: 20 devices activated after {:?}",
+        backend.name(),
+        started.elapsed()
+    );
 
     // Each agent enrolls 100 people (offline work: no network involved).
     let enrolled = for_each_device(&devices, ENROLLS_AT_ONCE, |i, device| async move {
@@ -121,6 +140,11 @@ async fn twenty_devices_store_two_thousand_enrollments_exactly_once(backend: Bac
         let states = states.unwrap_or_else(|e| panic!("device {i}: {e}"));
         assert_eq!(states["queued"], u64::from(PER_DEVICE), "device {i}");
     }
+    eprintln!(
+        "{}: 2,000 enrolled after {:?}",
+        backend.name(),
+        started.elapsed()
+    );
 
     // Sync rounds until every device shows all of its records acknowledged.
     let mut unexpected = Vec::new();
@@ -152,8 +176,9 @@ async fn twenty_devices_store_two_thousand_enrollments_exactly_once(backend: Bac
             }
         }
         eprintln!(
-            "{} round {round}: {}/{} devices done; {}",
+            "{} round {round} done after {:?}: {}/{} devices all acknowledged; {}",
             backend.name(),
+            started.elapsed(),
             done.iter().filter(|d| **d).count(),
             devices.len(),
             proxy.stats()
@@ -200,7 +225,11 @@ async fn twenty_devices_store_two_thousand_enrollments_exactly_once(backend: Bac
 
     // The network really was hostile.
     let stats = proxy.stats();
-    eprintln!("{} (seed {seed}): {stats}", backend.name());
+    perisai_e2e::report(&format!(
+        "exactly once on {} (seed {seed}, {:?}): 2,000 stored once; the network: {stats}",
+        backend.name(),
+        started.elapsed()
+    ));
     assert!(stats.cuts_mid_request > 0, "{stats}");
     assert!(stats.cuts_mid_response > 0, "{stats}");
     assert!(stats.duplicates_sent > 0, "{stats}");

@@ -29,7 +29,10 @@ fn assert_all_accepted(ack: &Ack, device_id: &str, batch: &FrozenUpload) {
 
 async fn a_device_activates_and_its_batch_is_acknowledged_and_exported(backend: Backend) {
     let deployment = Deployment::new(backend).await.expect("a fresh deployment");
-    let server = deployment.start_server(&[]).await.expect("the server starts");
+    let server = deployment
+        .start_server(&[])
+        .await
+        .expect("the server starts");
     let proxy = FaultProxy::start(server.addr(), FaultPlan::clean(perisai_e2e::seed(1)))
         .await
         .expect("the proxy starts");
@@ -81,7 +84,12 @@ async fn a_device_activates_and_its_batch_is_acknowledged_and_exported(backend: 
         .upload(&http, &url, &batch)
         .await
         .expect("the upload is answered");
-    assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
     let ack = reply.ack.as_ref().expect("a signed acknowledgement");
     assert_all_accepted(ack, &device.id, &batch);
 
@@ -91,7 +99,10 @@ async fn a_device_activates_and_its_batch_is_acknowledged_and_exported(backend: 
         .await
         .expect("the replay is answered");
     assert_eq!(again.status, 200);
-    assert_eq!(again.body, reply.body, "a replay gets the stored acknowledgement");
+    assert_eq!(
+        again.body, reply.body,
+        "a replay gets the stored acknowledgement"
+    );
 
     // The supervisor's export holds each of the 100 enrollments once, under this agent/device.
     let rows = deployment.export("KC01").await.expect("admin export");
@@ -111,7 +122,10 @@ async fn a_device_activates_and_its_batch_is_acknowledged_and_exported(backend: 
 async fn cut_requests_lost_answers_and_duplicates_still_store_each_record_once(backend: Backend) {
     let seed = perisai_e2e::seed(2);
     let deployment = Deployment::new(backend).await.expect("a fresh deployment");
-    let server = deployment.start_server(&[]).await.expect("the server starts");
+    let server = deployment
+        .start_server(&[])
+        .await
+        .expect("the server starts");
     let proxy = FaultProxy::start(server.addr(), FaultPlan::clean(seed))
         .await
         .expect("the proxy starts");
@@ -121,7 +135,10 @@ async fn cut_requests_lost_answers_and_duplicates_still_store_each_record_once(b
     let http = fresh();
     let url = proxy.url();
     let agent = deployment.new_agent("KC02").await.expect("an agent");
-    let code = deployment.issue_code(&agent.agent_id).await.expect("a code");
+    let code = deployment
+        .issue_code(&agent.agent_id)
+        .await
+        .expect("a code");
     let mut device = ProtocolDevice::activate(&http, &url, &code, server.fingerprint())
         .await
         .expect("activation succeeds");
@@ -131,18 +148,15 @@ async fn cut_requests_lost_answers_and_duplicates_still_store_each_record_once(b
         let records = device.wire_records(chunk);
         batches.push(device.freeze_next(&records).expect("a frozen batch"));
     }
-    let stored = || async {
-        deployment
-            .export("KC02")
-            .await
-            .expect("admin export")
-            .len()
-    };
+    let stored = || async { deployment.export("KC02").await.expect("admin export").len() };
 
     // The request is cut on its way: nothing is stored.
     proxy.set_plan(FaultPlan::clean(seed).with_cuts(1.0, 0.0, 100..=1000));
     let cut = device.upload(&fresh(), &url, &batches[0]).await;
-    assert!(cut.is_err_and(|e| e.is_transport()), "the cut request fails");
+    assert!(
+        cut.is_err_and(|e| e.is_transport()),
+        "the cut request fails"
+    );
     assert_eq!(stored().await, 0);
 
     // The answer is lost on its way back: the batch is stored all the same.
@@ -179,7 +193,10 @@ async fn cut_requests_lost_answers_and_duplicates_still_store_each_record_once(b
     assert!(stats.cuts_mid_request >= 1, "{stats}");
     assert!(stats.cuts_mid_response >= 1, "{stats}");
     assert!(stats.duplicates_sent >= 1, "{stats}");
-    eprintln!("{} (seed {seed}): {stats}", backend.name());
+    perisai_e2e::report(&format!(
+        "smoke on {} (seed {seed}): 200 stored once; the network: {stats}",
+        backend.name()
+    ));
 }
 
 perisai_e2e::on_both_backends!(within 180;

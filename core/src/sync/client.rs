@@ -291,6 +291,8 @@ impl AgentApp {
         observer: Option<&dyn SyncObserver>,
     ) -> Result<SyncReport, CoreError> {
         let _one_sync = self.sync_guard();
+        // The WAL is checkpointed here, where the agent is not waiting on a submit.
+        self.store().checkpoint()?;
         let observer = observer.unwrap_or(&NoObserver);
         let mut report = SyncReport::default();
         let result = self.run_sync(transport, server_override, signer, observer, &mut report);

@@ -127,7 +127,9 @@ pub async fn agent_signals(
          GROUP BY phone_hmac",
         placeholders.join(", ")
     );
-    let mut query = sqlx::query(&sql).bind(&device.branch).bind(&device.agent_id);
+    let mut query = sqlx::query(&sql)
+        .bind(&device.branch)
+        .bind(&device.agent_id);
     for phone in &phones {
         query = query.bind(*phone);
     }

@@ -391,7 +391,10 @@ async fn claim_nik(
             .bind(nik_hmac)
             .fetch_one(&mut *conn)
             .await?;
-        (col::<String>(&owner, "branch")?, col::<String>(&owner, "record_id")?)
+        (
+            col::<String>(&owner, "branch")?,
+            col::<String>(&owner, "record_id")?,
+        )
     };
 
     let tag = perisai_core::protocol::downsync::nik_tag24(tag_key, &enrollment.nik);

@@ -197,7 +197,8 @@ mod tests {
     #[test]
     fn chunked_messages_make_the_framer_give_up_rather_than_guess() {
         let mut framer = MessageFramer::new();
-        let chunked = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+        let chunked =
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
         assert!(framer.push(chunked).is_empty());
         assert!(framer.gave_up());
         assert!(framer.push(&post("x")).is_empty());
@@ -206,7 +207,10 @@ mod tests {
     #[test]
     fn status_codes_are_read_from_response_heads() {
         assert_eq!(status_code(b"HTTP/1.1 409 Conflict\r\n\r\n"), Some(409));
-        assert_eq!(status_code(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"), Some(200));
+        assert_eq!(
+            status_code(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"),
+            Some(200)
+        );
         assert_eq!(status_code(b"garbage\r\n"), None);
         assert_eq!(status_code(b"HTTP/1.1 2"), None);
     }

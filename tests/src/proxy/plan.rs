@@ -320,11 +320,8 @@ mod tests {
     #[test]
     fn odd_settings_never_panic() {
         let plan = FaultPlan::clean(3)
-            .with_cuts(7.0, -1.0, 50..=10)
-            .with_delays(
-                0.5,
-                Duration::from_secs(2)..=Duration::from_secs(1),
-            );
+            .with_cuts(7.0, -1.0, RangeInclusive::new(50, 10))
+            .with_delays(0.5, Duration::from_secs(2)..=Duration::from_secs(1));
         let faults = plan.request_faults(&mut plan.dice(0));
         assert_eq!(faults.cut_request_after, Some(50));
         assert_eq!(faults.cut_response_after, None);
