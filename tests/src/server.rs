@@ -416,6 +416,61 @@ impl Deployment {
             .collect()
     }
 
+    /// Puts the database back to `backup` (made by [`Deployment::backup`]), as an operator
+    /// restores one: SQLite, the file (and its WAL) replaced by the copy; PostgreSQL, the
+    /// database dropped, created empty and filled by `pg_restore`. Stop every server first.
+    /// The key folder stays as it is.
+    pub async fn restore(&self, backup: &Path) -> Result<(), E2eError> {
+        match &self._postgres {
+            None => {
+                let file = PathBuf::from(
+                    self.database_url
+                        .strip_prefix("sqlite:")
+                        .ok_or_else(|| E2eError::new("not a sqlite: URL"))?,
+                );
+                for suffix in ["-wal", "-shm", ""] {
+                    let path = PathBuf::from(format!("{}{suffix}", file.display()));
+                    match std::fs::remove_file(&path) {
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                        _ => {}
+                    }
+                }
+                std::fs::copy(backup, &file)?;
+            }
+            Some(database) => {
+                let mut admin = admin_connection(&database.admin_url).await?;
+                let name = &database.name;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await?;
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .await?;
+                let _ = admin.close().await;
+                let output = timeout(
+                    ADMIN_TIMEOUT,
+                    Command::new("pg_restore")
+                        .args(["--no-owner", "--exit-on-error", "--dbname"])
+                        .arg(&database.url)
+                        .arg(backup)
+                        .stdin(Stdio::null())
+                        .output(),
+                )
+                .await
+                .map_err(|_| E2eError::new("pg_restore took too long"))?
+                .map_err(|e| E2eError::new(format!("cannot run pg_restore: {e}")))?;
+                if !output.status.success() {
+                    return Err(E2eError::new(format!(
+                        "pg_restore failed ({}): {}",
+                        output.status,
+                        String::from_utf8_lossy(&output.stderr).trim()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// `admin backup FILE`: an online backup, taken while servers run.
     pub async fn backup(&self, file: &Path) -> Result<String, E2eError> {
         let file = file
