@@ -81,7 +81,7 @@ pub struct DemoArgs {
     #[arg(long, value_name = "SECS")]
     pub duration: Option<u64>,
     /// Folder of the simulated devices' data (default: `demo-devices` beside the SQLite file,
-    /// else ./data/demo-devices). Emptied at every run.
+    /// else ./data/demo-devices); its device folders 1..N are emptied at every run.
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 }
@@ -274,24 +274,34 @@ pub async fn run(db: Db, keys: Arc<ServerKeys>, args: &DemoArgs) -> Result<(), F
             let _ = server_stopping.await;
         },
     ));
+    // The command to look at the data meanwhile; a PostgreSQL URL may hold a password: not
+    // printed.
+    let export = match crate::db::sqlite_path(db.url()) {
+        Some(_) => format!(
+            "perisai-server --database-url {} admin export --branch {BRANCH} --format csv",
+            db.url()
+        ),
+        None => format!(
+            "perisai-server --database-url <URL> admin export --branch {BRANCH} --format csv"
+        ),
+    };
+    let target = local_target(addr);
     console.plain(format!(
-        "masuk sebagai supervisor: http://{addr}/login (aplikasi web supervisor hadir di issue berikutnya; \
-         sementara itu: perisai-server admin export --branch {BRANCH} --format csv) / \
-         supervisor login: http://{addr}/login (the supervisors' web app comes in a later issue; \
-         until then: perisai-server admin export --branch {BRANCH} --format csv)"
+        "masuk sebagai supervisor: http://{target}/login (aplikasi web supervisor hadir di issue \
+         berikutnya; sementara itu: {export}) / supervisor login: http://{target}/login (the \
+         supervisors' web app comes in a later issue; until then: {export})"
     ));
+    let folders = match devices {
+        1 => format!("{}/1", folder.display()),
+        n => format!("{}/1..{n}", folder.display()),
+    };
     console.plain(format!(
-        "perangkat simulasi: {devices}, data di {dir}/1..{devices} (dikosongkan setiap demo); Ctrl-C untuk berhenti / \
-         simulated devices: {devices}, data in {dir}/1..{devices} (emptied at every demo run); Ctrl-C to stop",
-        dir = folder.display()
+        "perangkat simulasi: {devices}, data di {folders} (dikosongkan setiap demo); Ctrl-C untuk berhenti / \
+         simulated devices: {devices}, data in {folders} (emptied at every demo run); Ctrl-C to stop"
     ));
 
-    let target = local_target(addr);
     let links_state = Arc::new(LinkState::default());
-    let fleet = Arc::new(Fleet::new(
-        console.clone(),
-        keys.fingerprint().to_string(),
-    ));
+    let fleet = Arc::new(Fleet::new(console.clone(), keys.fingerprint().to_string()));
     let mut links = Vec::new();
     let mut threads = Vec::new();
     for (index, (dir, code)) in dirs.into_iter().zip(&seeded.codes).enumerate() {
@@ -325,11 +335,11 @@ pub async fn run(db: Db, keys: Arc<ServerKeys>, args: &DemoArgs) -> Result<(), F
         threads.push(thread);
     }
 
-    let stopped_by = watch(&db, &console, args.duration).await;
+    let (why_id, why_en) = watch(&db, &console, args.duration).await;
     console.say(format!(
-        "{stopped_by}: perangkat berhenti mendaftar dan mengirim sisa antrean lewat jaringan yang tenang \
-         (Ctrl-C lagi untuk keluar langsung) / the devices stop enrolling and send what they still hold \
-         over a calm link (Ctrl-C again to quit at once)"
+        "{why_id}: perangkat berhenti mendaftar dan mengirim sisa antrean lewat jaringan yang tenang \
+         (Ctrl-C lagi untuk keluar langsung) / {why_en}: the devices stop enrolling and send what \
+         they still hold over a calm link (Ctrl-C again to quit at once)"
     ));
     fleet.stop.store(true, Ordering::SeqCst);
     links_state.calm();
@@ -369,8 +379,9 @@ pub async fn run(db: Db, keys: Arc<ServerKeys>, args: &DemoArgs) -> Result<(), F
         u = all.left_unsent,
     ));
     console.plain(format!(
-        "jaringan: {f} koneksi diputus dengan sengaja / link: {f} connections broken on purpose",
-        f = links_state.faults()
+        "jaringan: {f} koneksi diputus dengan sengaja / link: {fs} broken on purpose",
+        f = links_state.faults(),
+        fs = summary::counted(links_state.faults(), "connection"),
     ));
     match ServerSummary::read(&db, BRANCH).await {
         Ok(summary) => console.plain(format!(
@@ -403,7 +414,10 @@ fn introduce(console: &Console, seeded: &Seeded) {
         ));
     }
     match &seeded.supervisor_password {
-        Some(p) => console.plain(format!("supervisor login: {} / {p}", seeded.supervisor_email)),
+        Some(p) => console.plain(format!(
+            "supervisor login: {} / {p}",
+            seeded.supervisor_email
+        )),
         None => console.plain(format!(
             "supervisor login: {} (kata sandi dicetak pada demo pertama di basis data ini / \
              password printed by the first demo run on this database)",
@@ -413,8 +427,8 @@ fn introduce(console: &Console, seeded: &Seeded) {
 }
 
 /// Prints the database summary every ten seconds until the duration ends or a signal comes;
-/// returns what stopped it.
-async fn watch(db: &Db, console: &Console, duration: Option<u64>) -> &'static str {
+/// returns what stopped it (Indonesian, English).
+async fn watch(db: &Db, console: &Console, duration: Option<u64>) -> (&'static str, &'static str) {
     let deadline = async {
         match duration {
             Some(secs) => tokio::time::sleep(Duration::from_secs(secs)).await,
@@ -430,8 +444,8 @@ async fn watch(db: &Db, console: &Console, duration: Option<u64>) -> &'static st
     ticker.tick().await;
     loop {
         tokio::select! {
-            _ = &mut deadline => return "--duration",
-            _ = &mut signal => return "Ctrl-C",
+            _ = &mut deadline => return ("waktu --duration habis", "--duration elapsed"),
+            _ = &mut signal => return ("Ctrl-C", "Ctrl-C"),
             _ = ticker.tick() => match ServerSummary::read(db, BRANCH).await {
                 Ok(summary) => console.say(summary),
                 Err(e) => console.say(format!("server: cannot read the database ({e})")),

@@ -375,7 +375,7 @@ fn activation_json(code: &str, signer: &perisai_core::signer::SoftwareSigner) ->
 fn demo_seeds_prints_codes_and_serves() {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = server(dir.path());
-    cmd.args(["demo", "--listen", "127.0.0.1:0"])
+    cmd.args(["demo", "--devices", "2", "--listen", "127.0.0.1:0"])
         .env("PERISAI_PASSWORD", "demo-password-123");
     let running = start(cmd);
     let codes: Vec<&String> = running
@@ -393,7 +393,7 @@ fn demo_seeds_prints_codes_and_serves() {
     drop(running);
     // A second run reuses the seed and issues fresh codes.
     let mut again = server(dir.path());
-    again.args(["demo", "--listen", "127.0.0.1:0"]);
+    again.args(["demo", "--devices", "2", "--listen", "127.0.0.1:0"]);
     let running = start(again);
     assert_eq!(
         running

@@ -34,6 +34,7 @@ use serde_json::Value;
 
 use super::console::Console;
 use super::people::{Area, Visit, Workers};
+use super::summary::counted;
 
 /// The file that marks a folder as a demo device's (only such folders are ever deleted).
 pub const MARKER: &str = "perisai-demo-device";
@@ -73,12 +74,18 @@ impl Fleet {
         let others: Vec<&Value> = met
             .iter()
             .filter(|(d, _)| *d != device)
-            .map(|(_, f)| f)
+            .map(|(_, form)| form)
             .collect();
         if others.is_empty() {
             return None;
         }
         Some(others[rng.gen_range(0..others.len())].clone())
+    }
+
+    /// A worker met again is not offered again (a third enrollment would be one too many).
+    fn forget(&self, form: &Value) {
+        let mut met = self.met.lock().unwrap_or_else(PoisonError::into_inner);
+        met.retain(|(_, f)| f.get("nik") != form.get("nik"));
     }
 
     fn remember(&self, device: usize, form: &Value) {
@@ -197,8 +204,10 @@ impl MarketClock {
     /// The agent's local date.
     fn today(&self) -> NaiveDate {
         let now = self.now();
-        FixedOffset::east_opt(UTC_OFFSET_MINUTES * 60)
-            .map_or_else(|| now.date_naive(), |wib| now.with_timezone(&wib).date_naive())
+        FixedOffset::east_opt(UTC_OFFSET_MINUTES * 60).map_or_else(
+            || now.date_naive(),
+            |wib| now.with_timezone(&wib).date_naive(),
+        )
     }
 }
 
@@ -317,12 +326,10 @@ impl Device {
     /// Activation at the branch office; a few tries, then the device gives up.
     fn activate(&mut self, url: &str, code: &str) -> bool {
         for _ in 0..3 {
-            match self.app.activate(
-                url,
-                code,
-                Some(&self.fleet.fingerprint),
-                &self.signer,
-            ) {
+            match self
+                .app
+                .activate(url, code, Some(&self.fleet.fingerprint), &self.signer)
+            {
                 Ok(done) => {
                     self.totals.activated = true;
                     self.say(format!(
@@ -375,6 +382,9 @@ impl Device {
                 .device_status()
                 .map(|s| s.queued_records)
                 .unwrap_or(0);
+            if saved == 0 && self.fleet.stopping() {
+                break;
+            }
             self.say(format!(
                 "{saved} pendaftaran disimpan offline (antrean {queued}) / \
                  {saved} enrollments saved offline ({queued} queued)"
@@ -419,6 +429,7 @@ impl Device {
                 None => false,
             },
             Visit::AlreadyEnrolled(form) => {
+                self.fleet.forget(form);
                 self.say(format!(
                     "pekerja dengan NIK {} sudah didaftarkan agen lain dan datang lagi / \
                      a worker another agent already enrolled comes again",
@@ -518,9 +529,11 @@ impl Device {
                 if report.batches > 0 {
                     self.say(format!(
                         "sinkronisasi selesai: {b} batch, {s} data terkirim → {a} diterima, {d} duplikat, {r} ditolak / \
-                         sync done: {b} batches, {s} records sent → {a} accepted, {d} duplicate, {r} rejected",
+                         sync done: {bs}, {ss} sent → {a} accepted, {d} duplicate, {r} rejected",
                         b = report.batches,
+                        bs = counted(report.batches, "batch"),
                         s = report.sent,
+                        ss = counted(report.sent, "record"),
                         a = report.accepted,
                         d = report.duplicates,
                         r = report.rejected,
@@ -619,11 +632,13 @@ impl Narration {
 }
 
 impl SyncObserver for Narration {
-    fn batch_sent(&self, seq: u64, records: u32, bytes: u64) {
-        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = Some((seq, records, 0));
+    fn batch_sent(&self, seq: u64, records_n: u32, bytes: u64) {
+        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = Some((seq, records_n, 0));
         let kb = bytes as f64 / 1024.0;
         self.say(format!(
-            "mengirim batch #{seq} ({records} data, {kb:.1} KB) / sending batch #{seq} ({records} records, {kb:.1} KB)"
+            "mengirim batch #{seq} ({n} data, {kb:.1} KB) / sending batch #{seq} ({rs}, {kb:.1} KB)",
+            n = records_n,
+            rs = counted(records_n, "record"),
         ));
     }
 
@@ -644,8 +659,8 @@ impl SyncObserver for Narration {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        let (records, retries) = match current {
-            Some((s, records, retries)) if s == seq => (records, retries),
+        let (n, retries) = match current {
+            Some((s, n, retries)) if s == seq => (n, retries),
             _ => (accepted + rejected, 0),
         };
         let resent = if retries > 0 {
@@ -656,8 +671,9 @@ impl SyncObserver for Narration {
             String::new()
         };
         self.say(format!(
-            "batch #{seq} ({records} data) → diterima {accepted}, ditolak {rejected} / \
-             batch #{seq} ({records} records) → accepted {accepted}, rejected {rejected}{resent}"
+            "batch #{seq} ({n} data) → diterima {accepted}, ditolak {rejected} / \
+             batch #{seq} ({rs}) → accepted {accepted}, rejected {rejected}{resent}",
+            rs = counted(n, "record"),
         ));
     }
 
@@ -675,9 +691,10 @@ impl SyncObserver for Narration {
     }
 }
 
-/// The first characters of an id (ids are not personal data; the full one is long).
+/// The last characters of an id (ids are not personal data, but long; the first characters of
+/// a UUIDv7 are its time, the same for ids made together).
 fn short(id: &str) -> &str {
-    id.get(..8).unwrap_or(id)
+    id.get(id.len().saturating_sub(8)..).unwrap_or(id)
 }
 
 /// The form's NIK, masked (`3201••••••••0001`).

@@ -118,7 +118,8 @@ impl FlakyLink {
                         console: &console,
                         first_batch: &first_batch,
                     };
-                    link.carry(client, upstream, fate, latency, chunk_delay).await;
+                    link.carry(client, upstream, fate, latency, chunk_delay)
+                        .await;
                 });
             }
         });

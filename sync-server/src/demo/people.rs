@@ -51,7 +51,12 @@ pub const AREAS: [Area; 10] = [
         lat: -6.5906,
         lon: 106.7912,
         region: "3271",
-        neighbourhoods: &["Kp. Cibogor", "Jl. Dewi Sartika", "Gg. Mawar", "Kp. Panaragan"],
+        neighbourhoods: &[
+            "Kp. Cibogor",
+            "Jl. Dewi Sartika",
+            "Gg. Mawar",
+            "Kp. Panaragan",
+        ],
     },
     Area {
         name: "Pelabuhan Muara Angke",
@@ -74,7 +79,12 @@ pub const AREAS: [Area; 10] = [
         lat: -6.2846,
         lon: 106.8433,
         region: "3171",
-        neighbourhoods: &["Jl. Raya Ragunan", "Gg. Haji Sa'aman", "Kp. Kandang", "Jl. Jati Padang"],
+        neighbourhoods: &[
+            "Jl. Raya Ragunan",
+            "Gg. Haji Sa'aman",
+            "Kp. Kandang",
+            "Jl. Jati Padang",
+        ],
     },
     Area {
         name: "Pangkalan Ojek Stasiun Depok",
@@ -92,7 +102,12 @@ pub const AREAS: [Area; 10] = [
         lat: -6.4817,
         lon: 106.8540,
         region: "3201",
-        neighbourhoods: &["Kp. Sukahati", "Jl. Mayor Oking", "Kp. Pabuaran", "Gg. Salak"],
+        neighbourhoods: &[
+            "Kp. Sukahati",
+            "Jl. Mayor Oking",
+            "Kp. Pabuaran",
+            "Gg. Salak",
+        ],
     },
     Area {
         name: "Pasar Senen",
@@ -101,7 +116,12 @@ pub const AREAS: [Area; 10] = [
         lat: -6.1745,
         lon: 106.8447,
         region: "3173",
-        neighbourhoods: &["Jl. Kramat Sentiong", "Gg. Kenari", "Kp. Bungur", "Jl. Kalibaru Timur"],
+        neighbourhoods: &[
+            "Jl. Kramat Sentiong",
+            "Gg. Kenari",
+            "Kp. Bungur",
+            "Jl. Kalibaru Timur",
+        ],
     },
     Area {
         name: "Pasar Baru Bekasi",
@@ -119,7 +139,12 @@ pub const AREAS: [Area; 10] = [
         lat: -6.0180,
         lon: 106.5800,
         region: "3603",
-        neighbourhoods: &["Kp. Cituis", "Kp. Surya Bahari", "Jl. Raya Pakuhaji", "Kp. Kramat"],
+        neighbourhoods: &[
+            "Kp. Cituis",
+            "Kp. Surya Bahari",
+            "Jl. Raya Pakuhaji",
+            "Kp. Kramat",
+        ],
     },
     Area {
         name: "Pasar Anyar Tangerang",
@@ -128,7 +153,12 @@ pub const AREAS: [Area; 10] = [
         lat: -6.1767,
         lon: 106.6296,
         region: "3671",
-        neighbourhoods: &["Jl. Ki Samaun", "Gg. Kalipasir", "Kp. Sukasari", "Jl. Kisamaun"],
+        neighbourhoods: &[
+            "Jl. Ki Samaun",
+            "Gg. Kalipasir",
+            "Kp. Sukasari",
+            "Jl. Kisamaun",
+        ],
     },
     Area {
         name: "Pangkalan Ojek Terminal Kampung Rambutan",
@@ -137,7 +167,12 @@ pub const AREAS: [Area; 10] = [
         lat: -6.3087,
         lon: 106.8821,
         region: "3172",
-        neighbourhoods: &["Jl. Lapangan Tembak", "Kp. Rambutan", "Gg. Swadaya", "Jl. Raya Bogor"],
+        neighbourhoods: &[
+            "Jl. Lapangan Tembak",
+            "Kp. Rambutan",
+            "Gg. Swadaya",
+            "Jl. Raya Bogor",
+        ],
     },
 ];
 
@@ -168,7 +203,14 @@ const JAVANESE: People = People {
         "Santoso", "Prasetyo", "Susanto", "Wibowo", "Hartono", "Purnomo", "Setiawan", "Nugroho",
     ],
     second_female: &[
-        "Rahayu", "Lestari", "Wahyuni", "Handayani", "Astuti", "Rahmawati", "Suryani", "Utami",
+        "Rahayu",
+        "Lestari",
+        "Wahyuni",
+        "Handayani",
+        "Astuti",
+        "Rahmawati",
+        "Suryani",
+        "Utami",
     ],
     mononyms: 20,
     balinese: false,
@@ -194,10 +236,22 @@ const SUNDANESE: People = People {
         "Euis", "Neneng", "Iis", "Enung", "Imas", "Cucu", "Yayah", "Nining", "Lilis", "Popon",
     ],
     second_male: &[
-        "Sunandar", "Suryana", "Hidayat", "Kurniawan", "Permana", "Rohendi", "Sumarna", "Saepudin",
+        "Sunandar",
+        "Suryana",
+        "Hidayat",
+        "Kurniawan",
+        "Permana",
+        "Rohendi",
+        "Sumarna",
+        "Saepudin",
     ],
     second_female: &[
-        "Nurhayati", "Kartika", "Rosita", "Komalasari", "Maryati", "Nurjanah",
+        "Nurhayati",
+        "Kartika",
+        "Rosita",
+        "Komalasari",
+        "Maryati",
+        "Nurjanah",
     ],
     mononyms: 10,
     balinese: false,
@@ -215,17 +269,42 @@ const SUNDANESE: People = People {
 
 const BATAK: People = People {
     male: &[
-        "Togar", "Parlindungan", "Maruli", "Binsar", "Hotman", "Jonggi", "Bonar", "Poltak",
+        "Togar",
+        "Parlindungan",
+        "Maruli",
+        "Binsar",
+        "Hotman",
+        "Jonggi",
+        "Bonar",
+        "Poltak",
     ],
-    female: &["Rotua", "Tiurma", "Romauli", "Sondang", "Debora", "Lasma", "Rugun"],
+    female: &[
+        "Rotua", "Tiurma", "Romauli", "Sondang", "Debora", "Lasma", "Rugun",
+    ],
     second_male: &[
-        "Simanjuntak", "Siregar", "Nasution", "Lubis", "Hutapea", "Sitorus", "Sihombing",
-        "Panjaitan", "Situmorang", "Manurung", "Hutagalung", "Pardede",
+        "Simanjuntak",
+        "Siregar",
+        "Nasution",
+        "Lubis",
+        "Hutapea",
+        "Sitorus",
+        "Sihombing",
+        "Panjaitan",
+        "Situmorang",
+        "Manurung",
+        "Hutagalung",
+        "Pardede",
     ],
     // A woman's marga after "br." (boru, daughter of), as written on many KTPs.
     second_female: &[
-        "br. Simanjuntak", "br. Siregar", "Nasution", "br. Sitorus", "br. Sihombing",
-        "Panjaitan", "br. Situmorang", "br. Manurung",
+        "br. Simanjuntak",
+        "br. Siregar",
+        "Nasution",
+        "br. Sitorus",
+        "br. Sihombing",
+        "Panjaitan",
+        "br. Situmorang",
+        "br. Manurung",
     ],
     mononyms: 0,
     balinese: false,
@@ -240,12 +319,33 @@ const BATAK: People = People {
 
 const MINANG: People = People {
     male: &[
-        "Rahmat", "Zulkifli", "Yusrizal", "Afrizal", "Ilham", "Fadli", "Syafrizal", "Irwandi",
+        "Rahmat",
+        "Zulkifli",
+        "Yusrizal",
+        "Afrizal",
+        "Ilham",
+        "Fadli",
+        "Syafrizal",
+        "Irwandi",
     ],
     female: &[
-        "Rosmaniar", "Yusnidar", "Nurhasanah", "Fitri", "Desmawati", "Yulia", "Rahmi", "Nelly",
+        "Rosmaniar",
+        "Yusnidar",
+        "Nurhasanah",
+        "Fitri",
+        "Desmawati",
+        "Yulia",
+        "Rahmi",
+        "Nelly",
     ],
-    second_male: &["Chaniago", "Piliang", "Tanjung", "Koto", "Sikumbang", "Putra"],
+    second_male: &[
+        "Chaniago",
+        "Piliang",
+        "Tanjung",
+        "Koto",
+        "Sikumbang",
+        "Putra",
+    ],
     second_female: &["Chaniago", "Piliang", "Tanjung", "Koto", "Yanti", "Sari"],
     mononyms: 35,
     balinese: false,
@@ -260,13 +360,30 @@ const MINANG: People = People {
 
 const BUGIS: People = People {
     male: &[
-        "Andi Baso", "Ambo", "Syamsuddin", "Hasanuddin", "Muhammad Arfah", "Andi Syahrir",
+        "Andi Baso",
+        "Ambo",
+        "Syamsuddin",
+        "Hasanuddin",
+        "Muhammad Arfah",
+        "Andi Syahrir",
         "La Tenri",
     ],
     female: &[
-        "Besse", "Andi Nurhaedah", "Hasnawati", "St. Aminah", "Indo", "Andi Tenri",
+        "Besse",
+        "Andi Nurhaedah",
+        "Hasnawati",
+        "St. Aminah",
+        "Indo",
+        "Andi Tenri",
     ],
-    second_male: &["Mappiare", "Tuwo", "Lallo", "Daeng Nai", "Mattalitti", "Pabottingi"],
+    second_male: &[
+        "Mappiare",
+        "Tuwo",
+        "Lallo",
+        "Daeng Nai",
+        "Mattalitti",
+        "Pabottingi",
+    ],
     second_female: &["Hamsinah", "Ajeng", "Daeng Bau", "Tang", "Sitti"],
     mononyms: 15,
     balinese: false,
@@ -282,10 +399,21 @@ const BUGIS: People = People {
 const BALINESE: People = People {
     // Balinese names are built in `balinese_name`: birth-order name and given name.
     male: &[
-        "Sudarsana", "Suartana", "Wirawan", "Arimbawa", "Astawa", "Mertayasa", "Suarjana",
+        "Sudarsana",
+        "Suartana",
+        "Wirawan",
+        "Arimbawa",
+        "Astawa",
+        "Mertayasa",
+        "Suarjana",
     ],
     female: &[
-        "Sari", "Ayu Suryani", "Wulandari", "Puspitasari", "Ariani", "Sukerti",
+        "Sari",
+        "Ayu Suryani",
+        "Wulandari",
+        "Puspitasari",
+        "Ariani",
+        "Sukerti",
     ],
     second_male: &[],
     second_female: &[],
@@ -351,9 +479,8 @@ fn income_range(occupation: &str) -> (u64, u64) {
 
 /// Mobile prefixes of Indonesian operators (Telkomsel, Indosat, XL, Tri, Smartfren, Axis).
 const PHONE_PREFIXES: [&str; 24] = [
-    "0811", "0812", "0813", "0821", "0822", "0823", "0852", "0853", "0814", "0815", "0856",
-    "0857", "0858", "0817", "0818", "0819", "0859", "0877", "0878", "0895", "0896", "0898",
-    "0881", "0838",
+    "0811", "0812", "0813", "0821", "0822", "0823", "0852", "0853", "0814", "0815", "0856", "0857",
+    "0858", "0817", "0818", "0819", "0859", "0877", "0878", "0895", "0896", "0898", "0881", "0838",
 ];
 
 /// A mistake an agent makes on the form, which the core refuses; the validation code it gets.
@@ -440,7 +567,9 @@ impl Workers {
             (0..=3, Some(other)) => Visit::AlreadyEnrolled(self.same_worker_again(other)),
             (4..=8, _) => {
                 let fixed = self.clean(today);
-                let mistake = *Mistake::ALL.choose(&mut self.rng).unwrap_or(&Mistake::NoConsent);
+                let mistake = *Mistake::ALL
+                    .choose(&mut self.rng)
+                    .unwrap_or(&Mistake::NoConsent);
                 let bad = self.with_mistake(&fixed, mistake, today);
                 Visit::Mistaken {
                     bad,
@@ -479,7 +608,10 @@ impl Workers {
         let female = self.rng.gen_bool(0.45);
         let name = self.name(people, female);
         let local = self.rng.gen_bool(0.55);
-        let &(home_region, home_town) = people.homes.choose(&mut self.rng).unwrap_or(&("3201", "Bogor"));
+        let &(home_region, home_town) = people
+            .homes
+            .choose(&mut self.rng)
+            .unwrap_or(&("3201", "Bogor"));
         let (region, birth_place) = if local {
             let town = if self.rng.gen_bool(0.5) {
                 self.area.city.split(", ").next().unwrap_or(self.area.city)
@@ -684,7 +816,10 @@ impl Workers {
     }
 
     fn phone(&mut self) -> String {
-        let prefix = PHONE_PREFIXES.choose(&mut self.rng).copied().unwrap_or("0812");
+        let prefix = PHONE_PREFIXES
+            .choose(&mut self.rng)
+            .copied()
+            .unwrap_or("0812");
         let rest: String = (0..8)
             .map(|_| char::from(b'0' + self.rng.gen_range(0..10u8)))
             .collect();
@@ -818,7 +953,10 @@ mod tests {
                         mistake,
                     } => {
                         let (errors, _) = codes(bad);
-                        assert!(errors.contains(&mistake.code().to_string()), "{errors:?} {bad}");
+                        assert!(
+                            errors.contains(&mistake.code().to_string()),
+                            "{errors:?} {bad}"
+                        );
                         assert_eq!(codes(fixed), (vec![], vec![]), "{fixed}");
                         seen.insert(mistake.code());
                     }
@@ -828,7 +966,10 @@ mod tests {
                     niks.insert(digits(&form["nik"]));
                 }
                 names.insert(form["full_name"].as_str().unwrap_or_default().to_string());
-                previous = Some(form.clone());
+                // As on the devices: only clean forms are offered to the other agents.
+                if matches!(visit, Visit::Clean(_)) {
+                    previous = Some(form.clone());
+                }
             }
         }
         for kind in [
@@ -848,7 +989,10 @@ mod tests {
         assert!(niks.len() > 3_600, "{} distinct NIKs", niks.len());
         assert!(names.len() > 300, "{} distinct names", names.len());
         assert!(names.iter().any(|n| !n.contains(' ')), "no mononym");
-        assert!(names.iter().any(|n| n.starts_with("Ni ")), "no Balinese woman");
+        assert!(
+            names.iter().any(|n| n.starts_with("Ni ")),
+            "no Balinese woman"
+        );
         assert!(names.iter().any(|n| n.contains("br. ")), "no Batak boru");
     }
 
@@ -864,7 +1008,10 @@ mod tests {
             let female = matches!(form["sex"].as_str(), Some("F" | "P"));
             assert_eq!(day > 40, female, "{form}");
             let phone = digits(&form["phone"]);
-            assert!(phone.starts_with("08") || phone.starts_with("628"), "{phone}");
+            assert!(
+                phone.starts_with("08") || phone.starts_with("628"),
+                "{phone}"
+            );
             let income = form["monthly_income"].as_u64().unwrap_or(0);
             assert!((1_000_000..=5_000_000).contains(&income));
             assert!([1, 3, 6, 12].contains(&form["payment_months"].as_u64().unwrap_or(0)));

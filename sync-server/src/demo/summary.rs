@@ -37,10 +37,9 @@ impl ServerSummary {
         )
         .await?;
         let batches = count("SELECT COUNT(*) FROM batches WHERE branch = $1").await?;
-        let duplicates_open = count(
-            "SELECT COUNT(*) FROM duplicate_queue WHERE branch = $1 AND resolved_ms IS NULL",
-        )
-        .await?;
+        let duplicates_open =
+            count("SELECT COUNT(*) FROM duplicate_queue WHERE branch = $1 AND resolved_ms IS NULL")
+                .await?;
         let rows = sqlx::query(
             "SELECT kind, COUNT(*) AS n FROM fraud_flags WHERE branch = $1 GROUP BY kind ORDER BY kind",
         )
@@ -76,11 +75,15 @@ impl fmt::Display for ServerSummary {
         write!(
             f,
             "server: {e} pendaftaran tersimpan, {b} batch, {fl} tanda fraud, {d} duplikat dalam antrean / \
-             {e} enrollments stored, {b} batches, {fl} fraud flags{kinds}, {d} duplicates in queue",
+             {es} stored, {bs}, {fls}{kinds}, {ds} in queue",
             e = self.enrollments,
             b = self.batches,
             fl = self.flag_count(),
             d = self.duplicates_open,
+            es = counted(self.enrollments, "enrollment"),
+            bs = counted(self.batches, "batch"),
+            fls = counted(self.flag_count(), "fraud flag"),
+            ds = counted(self.duplicates_open, "duplicate"),
         )?;
         if self.rejected > 0 {
             write!(
@@ -90,5 +93,37 @@ impl fmt::Display for ServerSummary {
             )?;
         }
         Ok(())
+    }
+}
+
+/// "1 batch", "2 batches", "0 fraud flags".
+pub fn counted(n: impl Into<i128>, noun: &str) -> String {
+    let n = n.into();
+    match (n, noun.ends_with("ch")) {
+        (1, _) => format!("1 {noun}"),
+        (_, true) => format!("{n} {noun}es"),
+        (_, false) => format!("{n} {noun}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_reads_in_both_languages_with_english_plurals() {
+        let summary = ServerSummary {
+            enrollments: 1,
+            rejected: 0,
+            batches: 2,
+            flags: vec![("chain.restart".into(), 1), ("location.missing".into(), 2)],
+            duplicates_open: 1,
+        };
+        assert_eq!(
+            summary.to_string(),
+            "server: 1 pendaftaran tersimpan, 2 batch, 3 tanda fraud, 1 duplikat dalam antrean / \
+             1 enrollment stored, 2 batches, 3 fraud flags (chain.restart 1, location.missing 2), \
+             1 duplicate in queue"
+        );
     }
 }
