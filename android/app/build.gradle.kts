@@ -66,7 +66,7 @@ val generateBindings by tasks.registering(Exec::class) {
     outputs.dir(File(repoRoot, "target/bindings/kotlin"))
 }
 
-// libperisai_ffi.so for each ABI (needs the Android NDK and `cargo install cargo-ndk`, plus
+// libperisai_ffi.so for each ABI, in the size-optimized `mobile` profile (Cargo.toml; needs the Android NDK and `cargo install cargo-ndk`, plus
 // `rustup target add aarch64-linux-android armv7-linux-androideabi x86_64-linux-android`).
 val cargoNdk by tasks.registering(Exec::class) {
     description = "Builds libperisai_ffi.so for ${rustAbis.joinToString()} with cargo-ndk"
@@ -74,7 +74,7 @@ val cargoNdk by tasks.registering(Exec::class) {
     val targets = rustAbis.flatMap { listOf("-t", it) }
     commandLine(
         listOf("cargo", "ndk") + targets +
-            listOf("--platform", "24", "-o", rustJniLibs.get().asFile.path, "build", "-p", "perisai-ffi", "--lib", "--release"),
+            listOf("--platform", "24", "-o", rustJniLibs.get().asFile.path, "build", "-p", "perisai-ffi", "--lib", "--profile", "mobile"),
     )
     outputs.dir(rustJniLibs)
 }
