@@ -339,7 +339,101 @@ async fn two_instances_store_each_record_once(ctx: &Ctx) {
     other.db.close().await;
 }
 
+/// One batch mixing every case the multi-row inserts must settle as one-by-one inserts would: a
+/// record stored by an earlier batch, the same record twice, an id reused with other content, and
+/// two records with one NIK.
+async fn a_batch_settles_repeats_within_itself_like_one_by_one(ctx: &Ctx) {
+    let mut device = ctx.device("KC01").await;
+    let earlier = device.record(1);
+    let bytes = device.next_batch(std::slice::from_ref(&earlier));
+    device.upload(ctx, bytes).await;
+
+    let fresh = device.record(2);
+    let mut same_id_other_content = fresh.clone();
+    same_id_other_content["address"] = json!("Jl. Lain No. 9, Bogor");
+    let first_of_nik = device.record(3);
+    let mut second_of_nik = device.record(4);
+    second_of_nik["nik"] = first_of_nik["nik"].clone();
+    let bytes = device.next_batch(&[
+        earlier.clone(),
+        fresh.clone(),
+        fresh.clone(),
+        same_id_other_content,
+        first_of_nik.clone(),
+        second_of_nik.clone(),
+    ]);
+    let (reply, ack) = device.upload(ctx, bytes).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let results = ack.unwrap().results;
+    let statuses: Vec<RecordStatus> = results.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        vec![
+            RecordStatus::DuplicateRecord,
+            RecordStatus::Accepted,
+            RecordStatus::DuplicateRecord,
+            RecordStatus::Rejected,
+            RecordStatus::Accepted,
+            RecordStatus::Accepted,
+        ]
+    );
+    assert_eq!(results[3].codes[0].code, "id.conflict");
+    assert!(results[4].codes.is_empty());
+    assert_eq!(results[5].codes[0].code, "nik.duplicate_known");
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM enrollments").await, 4);
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM nik_claims").await, 3);
+    let owner: String = sqlx::query_scalar("SELECT other_record_id FROM duplicate_queue")
+        .fetch_one(ctx.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(owner, first_of_nik["id"].as_str().unwrap());
+}
+
+/// Many devices at once on one instance (on SQLite: written in groups, one commit each): every
+/// batch is acknowledged with its own results, and a replay returns that same acknowledgement.
+async fn concurrent_batches_are_each_acknowledged_once(ctx: &Ctx) {
+    let mut uploads = Vec::new();
+    for d in 0..6u32 {
+        let mut device = ctx.device("KC01").await;
+        let mut chain = Vec::new();
+        for b in 0..3u32 {
+            let records: Vec<_> = (0..20)
+                .map(|r| device.record(2000 + d * 100 + b * 20 + r))
+                .collect();
+            chain.push(device.next_batch(&records));
+        }
+        uploads.push((device, chain));
+    }
+    let mut tasks = Vec::new();
+    for (mut device, chain) in uploads {
+        let router = ctx.router.clone();
+        tasks.push(tokio::spawn(async move {
+            for bytes in chain {
+                let (reply, ack) = device.upload_to(&router, bytes.clone()).await;
+                assert_eq!(reply.status, StatusCode::OK);
+                let ack = ack.unwrap();
+                assert_eq!(ack.device_id, device.id);
+                assert_eq!(ack.results.len(), 20);
+                assert!(ack
+                    .results
+                    .iter()
+                    .all(|r| r.status == RecordStatus::Accepted && r.codes.is_empty()));
+                let again = common::call(&router, common::post_bytes("/v1/batches", bytes)).await;
+                assert_eq!(again.body, reply.body);
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM batches").await, 18);
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM enrollments").await, 360);
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM nik_claims").await, 360);
+}
+
 both_backends!(
+    a_batch_settles_repeats_within_itself_like_one_by_one,
+    concurrent_batches_are_each_acknowledged_once,
     valid_records_are_accepted_and_stored_sealed,
     the_same_record_again_is_a_duplicate_and_other_content_a_conflict,
     invalid_records_are_rejected_with_the_core_codes_and_others_go_through,

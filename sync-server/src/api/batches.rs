@@ -149,7 +149,7 @@ async fn check_and_store(
         }
         rate_check(state, &mut conn, &device).await?;
         drop(conn);
-        match ingest::store(state, &device, &batch).await? {
+        match ingest::store(state, &device, &batch, &bytes).await? {
             Stored::Acked { envelope, results } => {
                 for r in &results {
                     let label = match (r.status, r.codes.is_empty()) {

@@ -49,6 +49,8 @@ pub struct Inner {
     pub keys: Arc<ServerKeys>,
     pub config: Config,
     pub metrics: Metrics,
+    /// SQLite: batches waiting to be written together (`ingest::group`).
+    pub(crate) ingest_group: crate::ingest::group::Queue,
     rules: OnceLock<RuleBook>,
 }
 
@@ -70,6 +72,7 @@ impl AppState {
             keys,
             config,
             metrics: Metrics::new()?,
+            ingest_group: Default::default(),
             rules: OnceLock::new(),
         })))
     }

@@ -49,3 +49,34 @@ pub async fn raise(conn: &mut AnyConnection, flag: &Flag) -> Result<(), sqlx::Er
     .await?;
     Ok(())
 }
+
+/// Stores several flags with one statement (those already there are skipped).
+pub async fn raise_all(
+    conn: &mut AnyConnection,
+    backend: super::Backend,
+    flags: &[Flag],
+) -> Result<(), sqlx::Error> {
+    const COLUMNS: usize = 8;
+    for chunk in flags.chunks(super::MAX_ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO fraud_flags (branch, kind, agent_id, device_id, record_id, evidence, dedup_key, created_ms)
+             VALUES {} ON CONFLICT (branch, dedup_key) DO NOTHING",
+            super::values_list(backend, chunk.len(), COLUMNS, 0)
+        );
+        let now = now_ms();
+        let mut query = sqlx::query(&sql);
+        for flag in chunk {
+            query = query
+                .bind(&flag.branch)
+                .bind(flag.kind)
+                .bind(flag.agent_id.as_deref())
+                .bind(flag.device_id.as_deref())
+                .bind(flag.record_id.as_deref())
+                .bind(flag.evidence.to_string())
+                .bind(&flag.dedup_key)
+                .bind(now);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}

@@ -84,6 +84,12 @@ impl Db {
                     if backend == Backend::Sqlite {
                         // FULL: an acknowledged batch survives a power cut, not only a crash.
                         conn.execute("PRAGMA synchronous = FULL").await?;
+                        // Savepoint and statement journals in memory, not in temporary files
+                        // (`ingest::group` writes each batch in a savepoint).
+                        conn.execute("PRAGMA temp_store = MEMORY").await?;
+                        // 64 MiB of page cache (default 2 MiB): index pages of the big tables
+                        // stay in memory for the single writer; a few connections at most.
+                        conn.execute("PRAGMA cache_size = -65536").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                     }
@@ -161,6 +167,50 @@ async fn prepare_sqlite_file(path: &Path) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Most rows one multi-row `INSERT` carries (a batch has at most 100 records; 500 rows of 17
+/// parameters stay below the parameter limits of SQLite, 32,766, and PostgreSQL, 65,535).
+pub const MAX_ROWS_PER_INSERT: usize = 500;
+
+/// `($1, $2, $3), ($4, $5, $6)`: the VALUES of a multi-row insert of `rows` rows of `columns`
+/// parameters each, numbered after the first `before` parameters of the statement.
+///
+/// On SQLite the parameters are anonymous (`?`) instead: SQLite looks a numbered or named
+/// parameter up by a linear scan, so binding n of them costs n² (a 1,700-parameter insert spent
+/// more time there than inserting). `?` parameters take the next number, so a statement built
+/// with this and [`param`] binds in the order the text lists them, on both engines.
+pub fn values_list(backend: Backend, rows: usize, columns: usize, before: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 6);
+    let mut n = before;
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            n += 1;
+            sql.push_str(&param(backend, n));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// `$3, $4, $5` (`?, ?, ?` on SQLite): `count` parameters after the first `before`.
+pub fn param_list(backend: Backend, count: usize, before: usize) -> String {
+    (before + 1..=before + count)
+        .map(|n| param(backend, n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The `n`-th parameter: `$n`, or `?` on SQLite (see [`values_list`]).
+pub fn param(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".to_string(),
+        Backend::Postgres => format!("${n}"),
+    }
+}
+
 /// Milliseconds since the Unix epoch, from the system clock.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -189,6 +239,17 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_lists_number_parameters_row_by_row() {
+        assert_eq!(
+            values_list(Backend::Postgres, 2, 3, 1),
+            "($2, $3, $4), ($5, $6, $7)"
+        );
+        assert_eq!(values_list(Backend::Sqlite, 2, 2, 1), "(?, ?), (?, ?)");
+        assert_eq!(param_list(Backend::Postgres, 2, 1), "$2, $3");
+        assert_eq!(param_list(Backend::Sqlite, 2, 1), "?, ?");
+    }
 
     #[test]
     fn sqlite_urls_name_a_path() {

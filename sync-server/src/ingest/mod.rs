@@ -12,14 +12,24 @@
 //! content); `rejected` with codes (`id.conflict`: same id, other content; or validation errors).
 //! A body that cannot be decoded still moves the chain on: the batch is stored as
 //! `body_rejected` and acknowledged with `batch.body_undecodable`.
+//!
+//! How it is fast (docs/PERFORMANCE.md): everything that needs no database (decompression,
+//! JSON, re-validation, sealing, HMACs, hashes) is done in [`prepare`] before the write
+//! transaction, in parallel across requests; the transaction then writes a whole batch with a
+//! handful of multi-row statements (`INSERT … VALUES (…), (…) ON CONFLICT DO NOTHING
+//! RETURNING`), the unique keys still deciding every duplicate. On SQLite, which has one writer,
+//! concurrent batches are written by [`group`] in one transaction per group (each batch in its
+//! own savepoint) so that one commit, and one fsync, serves many batches.
 
 pub mod fraud;
+pub mod group;
 pub mod records;
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
+use axum::body::Bytes;
 use chrono::NaiveDate;
-use perisai_core::protocol::batch::FrozenBatch;
+use perisai_core::protocol::batch::{BatchError, FrozenBatch};
 use perisai_core::protocol::envelope::SignedEnvelope;
 use perisai_core::protocol::messages::{Ack, FieldCode, RecordResult, RecordStatus};
 use perisai_core::signer::LABEL_ACK;
@@ -27,7 +37,8 @@ use sqlx::AnyConnection;
 
 use crate::api::AppState;
 use crate::db::devices::Device;
-use crate::db::{col, nonces, now_ms};
+use crate::db::flags;
+use crate::db::{col, nonces, now_ms, param_list, values_list, Backend, MAX_ROWS_PER_INSERT};
 use crate::error::ApiError;
 use records::{Prepared, ServerLookups};
 
@@ -48,19 +59,65 @@ pub fn server_today() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
 }
 
+/// A batch made ready for writing: everything that needs no database is done.
+pub struct Work {
+    device: Device,
+    seq: i64,
+    wire_seq: u64,
+    batch_hash: String,
+    prev_hash: String,
+    header: Vec<u8>,
+    signature: Vec<u8>,
+    count: u32,
+    decoded: bool,
+    prepared: Vec<Prepared>,
+    batch_codes: Vec<FieldCode>,
+    today: NaiveDate,
+}
+
 /// Stores `batch` from `device` (already verified: signature, body hash, seq = head + 1,
 /// prev_hash = head hash).
 pub async fn store(
     state: &AppState,
     device: &Device,
     batch: &FrozenBatch<'_>,
+    bytes: &Bytes,
 ) -> Result<Stored, ApiError> {
-    let seq = batch.header.seq as i64;
-    let batch_hash = batch.batch_hash();
-    let today = server_today();
+    let work = prepare(state, device, batch, bytes).await?;
+    match state.db.backend() {
+        // One writer: concurrent batches share transactions (and fsyncs).
+        Backend::Sqlite => state.ingest_group.submit(state, work).await,
+        // Many writers: each batch in its own transaction, in parallel.
+        Backend::Postgres => {
+            let mut tx = state.db.begin_write().await?;
+            let stored = write(&mut tx, state, &work).await?;
+            if let Stored::Acked { .. } = stored {
+                tx.commit().await?;
+            }
+            Ok(stored)
+        }
+    }
+}
 
-    let decoded = batch.records();
-    let (prepared, batch_codes) = match &decoded {
+/// Decodes and prepares every record of `batch` (no write; a read only for corrections). The
+/// CPU work runs on the blocking pool, so that the async workers stay free to drive the
+/// database (on SQLite, the group writer waits for a worker after every statement).
+async fn prepare(
+    state: &AppState,
+    device: &Device,
+    batch: &FrozenBatch<'_>,
+    bytes: &Bytes,
+) -> Result<Work, ApiError> {
+    let today = server_today();
+    let frozen = bytes.clone();
+    let decoded = on_cpu(move || {
+        FrozenBatch::parse(&frozen)
+            .map_err(|_| BatchError::BodyUndecodable)
+            .and_then(|b| b.records())
+    })
+    .await?;
+    let is_decoded = decoded.is_ok();
+    let (prepared, batch_codes) = match decoded {
         Ok(raw) => (prepare_all(state, device, raw, today).await?, Vec::new()),
         Err(e) => (
             Vec::new(),
@@ -70,9 +127,50 @@ pub async fn store(
             }],
         ),
     };
+    Ok(Work {
+        device: device.clone(),
+        seq: batch.header.seq as i64,
+        wire_seq: batch.header.seq,
+        batch_hash: batch.batch_hash(),
+        prev_hash: batch.header.prev_hash.clone(),
+        header: batch.header_bytes.to_vec(),
+        signature: batch.signature.to_vec(),
+        count: batch.header.count,
+        decoded: is_decoded,
+        prepared,
+        batch_codes,
+        today,
+    })
+}
 
+/// Runs CPU-bound work on the blocking pool, at most one job per core but one: the last core is
+/// left to the database writer, whose every statement is a hand-off between threads that would
+/// otherwise wait for a busy core.
+async fn on_cpu<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    static CORES: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let cores = CORES.get_or_init(|| {
+        let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+        tokio::sync::Semaphore::new(n.saturating_sub(1).max(1))
+    });
+    let _permit = cores.acquire().await.map_err(|_| ApiError::internal())?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        tracing::error!(error = %e, "preparing a batch failed");
+        ApiError::internal()
+    })
+}
+
+/// Writes a prepared batch on `conn`, inside a transaction (or savepoint) the caller commits
+/// when the answer is [`Stored::Acked`] and rolls back otherwise.
+async fn write(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    work: &Work,
+) -> Result<Stored, ApiError> {
+    let device = &work.device;
+    let prepared = &work.prepared;
     let now = now_ms();
-    let mut tx = state.db.begin_write().await?;
     let inserted = sqlx::query(
         "INSERT INTO batches (branch, device_id, seq, batch_hash, prev_hash, header, signature,
                               record_count, outcome, ack, received_ms)
@@ -81,31 +179,27 @@ pub async fn store(
     )
     .bind(&device.branch)
     .bind(&device.id)
-    .bind(seq)
-    .bind(&batch_hash)
-    .bind(&batch.header.prev_hash)
-    .bind(batch.header_bytes)
-    .bind(batch.signature)
-    .bind(i64::from(batch.header.count))
-    .bind(if decoded.is_ok() {
+    .bind(work.seq)
+    .bind(&work.batch_hash)
+    .bind(&work.prev_hash)
+    .bind(work.header.as_slice())
+    .bind(work.signature.as_slice())
+    .bind(i64::from(work.count))
+    .bind(if work.decoded {
         "stored"
     } else {
         "body_rejected"
     })
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     if inserted.rows_affected() != 1 {
         return Ok(Stored::Raced);
     }
 
-    let mut results = Vec::with_capacity(prepared.len());
-    let mut new_accepted = vec![false; prepared.len()];
-    for (i, p) in prepared.iter().enumerate() {
-        let (result, is_new) = store_record(&mut tx, device, seq, p, now).await?;
-        new_accepted[i] = is_new && p.accepted();
-        results.push(result);
-    }
+    let backend = state.db.backend();
+    let (mut results, new_accepted) =
+        store_records(conn, backend, device, work.seq, prepared, now).await?;
     let fresh = |i: &usize| new_accepted[*i];
     // A record corrected within this same batch never claims its NIK: its correction does.
     let corrected_here: HashSet<&str> = (0..prepared.len())
@@ -129,35 +223,26 @@ pub async fn store(
             .cmp(&prepared[b].nik_hmac)
             .then(a.cmp(&b))
     });
-    let tag_key: Vec<u8> = if claimants.is_empty() {
-        Vec::new()
-    } else {
-        sqlx::query_scalar("SELECT tag_key FROM branches WHERE code = $1")
-            .bind(&device.branch)
-            .fetch_one(&mut *tx)
-            .await?
-    };
-    for i in claimants {
-        if let Some(dup) = claim_nik(&mut tx, device, &tag_key, &prepared[i], now).await? {
-            results[i].codes.push(dup);
-        }
+    for (i, code) in claim_niks(conn, backend, device, prepared, &claimants, now).await? {
+        results[i].codes.push(code);
     }
     let stored_new: Vec<&Prepared> = (0..prepared.len())
         .filter(fresh)
         .map(|i| &prepared[i])
         .collect();
 
-    let last_receipt_no = fraud::record_signals(&mut tx, device, &stored_new, today).await?;
-    fraud::agent_signals(&mut tx, device, &stored_new).await?;
+    let (last_receipt_no, mut raised) = fraud::record_signals(device, &stored_new, work.today);
+    fraud::agent_signals(conn, device, &stored_new, &mut raised).await?;
+    flags::raise_all(conn, backend, &raised).await?;
 
-    let nonce = nonces::issue(&mut tx, &device.id).await?;
+    let nonce = nonces::issue(conn, &device.id).await?;
     let ack = Ack {
         device_id: device.id.clone(),
-        seq: batch.header.seq,
-        batch_hash: batch_hash.clone(),
+        seq: work.wire_seq,
+        batch_hash: work.batch_hash.clone(),
         results,
         nonce,
-        batch_codes,
+        batch_codes: work.batch_codes.clone(),
     };
     let envelope = state.keys.sign(LABEL_ACK, &ack)?;
     let ack_json = serde_json::to_string(&envelope).map_err(|_| ApiError::internal())?;
@@ -165,26 +250,25 @@ pub async fn store(
         .bind(&ack_json)
         .bind(&device.branch)
         .bind(&device.id)
-        .bind(seq)
-        .execute(&mut *tx)
+        .bind(work.seq)
+        .execute(&mut *conn)
         .await?;
     let moved = sqlx::query(
         "UPDATE devices SET last_seq = $1, head_hash = $2, last_receipt_no = $3
          WHERE id = $4 AND last_seq = $5 AND head_hash = $6 AND status = 'active'",
     )
-    .bind(seq)
-    .bind(&batch_hash)
+    .bind(work.seq)
+    .bind(&work.batch_hash)
     .bind(last_receipt_no)
     .bind(&device.id)
-    .bind(seq - 1)
-    .bind(&batch.header.prev_hash)
-    .execute(&mut *tx)
+    .bind(work.seq - 1)
+    .bind(&work.prev_hash)
+    .execute(&mut *conn)
     .await?;
     if moved.rows_affected() != 1 {
         // The head moved (or the device was revoked) since we looked: nothing is kept.
         return Ok(Stored::Raced);
     }
-    tx.commit().await?;
     Ok(Stored::Acked {
         envelope,
         results: ack.results,
@@ -195,14 +279,14 @@ pub async fn store(
 async fn prepare_all(
     state: &AppState,
     device: &Device,
-    raw: &[serde_json::Value],
+    raw: Vec<serde_json::Value>,
     today: NaiveDate,
 ) -> Result<Vec<Prepared>, ApiError> {
     if raw.is_empty() {
         return Ok(Vec::new());
     }
     let mut correctable: HashSet<String> = HashSet::new();
-    let wanted = records::superseded_ids(raw);
+    let wanted = records::superseded_ids(&raw);
     if !wanted.is_empty() {
         let mut conn = state.db.pool().acquire().await?;
         for id in wanted {
@@ -218,122 +302,202 @@ async fn prepare_all(
             correctable.extend(found);
         }
     }
-    let book = state.rules();
-    let mut out = Vec::with_capacity(raw.len());
-    for record in raw {
-        let lookups = ServerLookups {
-            correctable: &correctable,
-        };
-        let p = records::prepare(
-            record,
-            &device.branch,
-            &device.id,
-            today,
-            book,
-            &lookups,
-            &state.keys,
-        )?;
-        // A later record of the same batch may correct this one.
-        if let Some(id) = &p.id {
-            correctable.insert(id.clone());
+    let state = state.clone();
+    let (branch, device_id) = (device.branch.clone(), device.id.clone());
+    on_cpu(move || {
+        let book = state.rules();
+        let mut out = Vec::with_capacity(raw.len());
+        for record in &raw {
+            let lookups = ServerLookups {
+                correctable: &correctable,
+            };
+            let p = records::prepare(
+                record,
+                &branch,
+                &device_id,
+                today,
+                book,
+                &lookups,
+                &state.keys,
+            )?;
+            // A later record of the same batch may correct this one.
+            if let Some(id) = &p.id {
+                correctable.insert(id.clone());
+            }
+            out.push(p);
         }
-        out.push(p);
-    }
-    Ok(out)
+        Ok::<_, crate::keys::KeyError>(out)
+    })
+    .await?
+    .map_err(ApiError::from)
 }
 
-/// Inserts one record; returns its result and whether it is new.
-async fn store_record(
+/// Inserts the records (one multi-row statement; the key `(branch, id)` decides what is new);
+/// returns each record's result and whether it is new, in batch order.
+///
+/// Only the first record of the batch with a given id is offered for insertion; a later one
+/// with the same id, and one whose id is already stored, is compared by content hash with the
+/// stored record: `duplicate_record` when equal, `id.conflict` otherwise. That is what inserting
+/// them one by one would answer.
+async fn store_records(
     conn: &mut AnyConnection,
+    backend: Backend,
     device: &Device,
     seq: i64,
-    p: &Prepared,
+    prepared: &[Prepared],
     now: i64,
-) -> Result<(RecordResult, bool), ApiError> {
-    let Some(id) = p.id.clone() else {
-        return Ok((
-            RecordResult {
+) -> Result<(Vec<RecordResult>, Vec<bool>), ApiError> {
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(prepared.len());
+    for (i, p) in prepared.iter().enumerate() {
+        if let Some(id) = p.id.as_deref() {
+            first.entry(id).or_insert(i);
+        }
+    }
+    // In id order: concurrent transactions take the keys' locks in one order.
+    let mut offered: Vec<usize> = first.values().copied().collect();
+    offered.sort_by(|&a, &b| prepared[a].id.cmp(&prepared[b].id));
+    let mut codes = Vec::with_capacity(offered.len());
+    for &i in &offered {
+        codes.push(serde_json::to_string(&prepared[i].errors).map_err(|_| ApiError::internal())?);
+    }
+
+    const COLUMNS: usize = 17;
+    // Offered records whose insert surely took: every row of a chunk that inserted them all.
+    let mut surely_new: HashSet<usize> = HashSet::with_capacity(offered.len());
+    for (chunk, chunk_codes) in offered
+        .chunks(MAX_ROWS_PER_INSERT)
+        .zip(codes.chunks(MAX_ROWS_PER_INSERT))
+    {
+        let sql = format!(
+            "INSERT INTO enrollments (branch, id, device_id, agent_id, batch_seq, receipt_no, content_hash,
+                                      content, nik_hmac, phone_hmac, enrolled_on, created_ms, received_ms,
+                                      status, codes, supersedes, has_location)
+             VALUES {} ON CONFLICT (branch, id) DO NOTHING",
+            values_list(backend, chunk.len(), COLUMNS, 0)
+        );
+        let mut query = sqlx::query(&sql);
+        for (&i, codes) in chunk.iter().zip(chunk_codes) {
+            let p = &prepared[i];
+            query = query
+                .bind(&device.branch)
+                .bind(p.id.as_deref())
+                .bind(&device.id)
+                .bind(&device.agent_id)
+                .bind(seq)
+                .bind(p.receipt_no)
+                .bind(&p.content_hash)
+                .bind(p.sealed.as_slice())
+                .bind(p.nik_hmac.as_deref())
+                .bind(p.phone_hmac.as_deref())
+                .bind(p.enrolled_on.map(|d| d.to_string()))
+                .bind(p.created_ms)
+                .bind(now)
+                .bind(if p.accepted() {
+                    "received"
+                } else {
+                    "rejected_at_ingest"
+                })
+                .bind(codes.as_str())
+                .bind(p.supersedes.as_deref())
+                .bind(i64::from(p.has_location));
+        }
+        // No RETURNING: rows come back from the driver one message at a time, which cost more
+        // than the insert. When every row took, all are new; otherwise the rows are read back.
+        let done = query.execute(&mut *conn).await?;
+        if done.rows_affected() == chunk.len() as u64 {
+            surely_new.extend(chunk.iter().copied());
+        }
+    }
+
+    // The rest (repeated ids, ids already stored, chunks where some row did not take): the
+    // stored row says. A row this batch inserted carries this device and this seq, which only
+    // this transaction can write (the batch row (branch, device, seq) is taken first).
+    let unsure: Vec<&str> = prepared
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !surely_new.contains(i))
+        .filter_map(|(_, p)| p.id.as_deref())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut stored_rows: HashMap<String, (String, bool)> = HashMap::new();
+    for chunk in unsure.chunks(MAX_ROWS_PER_INSERT) {
+        let sql = format!(
+            "SELECT id, content_hash, device_id, batch_seq FROM enrollments
+             WHERE branch = {} AND id IN ({})",
+            crate::db::param(backend, 1),
+            param_list(backend, chunk.len(), 1)
+        );
+        let mut query = sqlx::query(&sql).bind(&device.branch);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let ours = col::<String>(&row, "device_id")? == device.id
+                && col::<i64>(&row, "batch_seq")? == seq;
+            stored_rows.insert(col(&row, "id")?, (col(&row, "content_hash")?, ours));
+        }
+    }
+    let is_new = |i: usize, id: &str| {
+        first.get(id) == Some(&i)
+            && (surely_new.contains(&i) || stored_rows.get(id).is_some_and(|(_, ours)| *ours))
+    };
+
+    let mut results = Vec::with_capacity(prepared.len());
+    let mut new_accepted = Vec::with_capacity(prepared.len());
+    for (i, p) in prepared.iter().enumerate() {
+        let Some(id) = p.id.clone() else {
+            results.push(RecordResult {
                 id: String::new(),
                 status: RecordStatus::Rejected,
                 codes: p.errors.clone(),
-            },
-            false,
-        ));
-    };
-    let status = if p.accepted() {
-        "received"
-    } else {
-        "rejected_at_ingest"
-    };
-    let codes = serde_json::to_string(&p.errors).map_err(|_| ApiError::internal())?;
-    let inserted = sqlx::query(
-        "INSERT INTO enrollments (branch, id, device_id, agent_id, batch_seq, receipt_no, content_hash,
-                                  content, nik_hmac, phone_hmac, enrolled_on, created_ms, received_ms,
-                                  status, codes, supersedes, has_location)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-         ON CONFLICT (branch, id) DO NOTHING",
-    )
-    .bind(&device.branch)
-    .bind(&id)
-    .bind(&device.id)
-    .bind(&device.agent_id)
-    .bind(seq)
-    .bind(p.receipt_no)
-    .bind(&p.content_hash)
-    .bind(&p.sealed)
-    .bind(p.nik_hmac.as_deref())
-    .bind(p.phone_hmac.as_deref())
-    .bind(p.enrolled_on.map(|d| d.to_string()))
-    .bind(p.created_ms)
-    .bind(now)
-    .bind(status)
-    .bind(&codes)
-    .bind(p.supersedes.as_deref())
-    .bind(i64::from(p.has_location))
-    .execute(&mut *conn)
-    .await?;
-    if inserted.rows_affected() == 1 {
-        if let (true, Some(old)) = (p.accepted(), &p.supersedes) {
-            supersede(conn, device, old, &id).await?;
+            });
+            new_accepted.push(false);
+            continue;
+        };
+        if is_new(i, &id) {
+            if let (true, Some(old)) = (p.accepted(), &p.supersedes) {
+                supersede(conn, device, old, &id).await?;
+            }
+            new_accepted.push(p.accepted());
+            results.push(if p.accepted() {
+                RecordResult {
+                    id,
+                    status: RecordStatus::Accepted,
+                    codes: Vec::new(),
+                }
+            } else {
+                RecordResult {
+                    id,
+                    status: RecordStatus::Rejected,
+                    codes: p.errors.clone(),
+                }
+            });
+            continue;
         }
-        let result = if p.accepted() {
+        let (existing, _) = stored_rows.get(&id).ok_or_else(|| {
+            tracing::error!("a record that was not inserted is not stored either");
+            ApiError::internal()
+        })?;
+        new_accepted.push(false);
+        results.push(if *existing == p.content_hash {
             RecordResult {
                 id,
-                status: RecordStatus::Accepted,
+                status: RecordStatus::DuplicateRecord,
                 codes: Vec::new(),
             }
         } else {
             RecordResult {
                 id,
                 status: RecordStatus::Rejected,
-                codes: p.errors.clone(),
+                codes: vec![FieldCode {
+                    field: "id".into(),
+                    code: "id.conflict".into(),
+                }],
             }
-        };
-        return Ok((result, true));
+        });
     }
-    let existing: String =
-        sqlx::query_scalar("SELECT content_hash FROM enrollments WHERE branch = $1 AND id = $2")
-            .bind(&device.branch)
-            .bind(&id)
-            .fetch_one(&mut *conn)
-            .await?;
-    let result = if existing == p.content_hash {
-        RecordResult {
-            id,
-            status: RecordStatus::DuplicateRecord,
-            codes: Vec::new(),
-        }
-    } else {
-        RecordResult {
-            id,
-            status: RecordStatus::Rejected,
-            codes: vec![FieldCode {
-                field: "id".into(),
-                code: "id.conflict".into(),
-            }],
-        }
-    };
-    Ok((result, false))
+    Ok((results, new_accepted))
 }
 
 /// The correction replaces `old`: it becomes `superseded` and gives up its NIK claim (the
@@ -361,72 +525,148 @@ async fn supersede(
     Ok(())
 }
 
-/// Claims the record's NIK nationally; when another record holds it, queues the record for the
-/// supervisors and returns the `nik.duplicate_known` code for its acknowledgement. Either way the
-/// NIK's tag joins the branch's list.
-async fn claim_nik(
+/// Claims the NIKs of `claimants` (indexes into `prepared`, in NIK order) nationally; a record
+/// whose NIK another record holds is queued for the supervisors and gets `nik.duplicate_known`
+/// (returned with its index). Either way the NIK's tag joins the branch's list.
+///
+/// Claims go in one multi-row `INSERT … ON CONFLICT (nik_hmac) DO NOTHING RETURNING`: the
+/// unique key decides, as it would one by one. Of two claimants of one NIK within the batch
+/// only the first is offered, so the first claims it and the second is its duplicate.
+async fn claim_niks(
     conn: &mut AnyConnection,
+    backend: Backend,
     device: &Device,
-    tag_key: &[u8],
-    p: &Prepared,
+    prepared: &[Prepared],
+    claimants: &[usize],
     now: i64,
-) -> Result<Option<FieldCode>, ApiError> {
-    let (Some(id), Some(nik_hmac), Some(enrollment)) = (&p.id, &p.nik_hmac, &p.enrollment) else {
-        return Ok(None);
-    };
-    let claimed = sqlx::query(
-        "INSERT INTO nik_claims (nik_hmac, branch, record_id, claimed_ms) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (nik_hmac) DO NOTHING",
-    )
-    .bind(nik_hmac)
-    .bind(&device.branch)
-    .bind(id)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    let (owner_branch, owner_record) = if claimed.rows_affected() == 1 {
-        (device.branch.clone(), id.clone())
-    } else {
-        let owner = sqlx::query("SELECT branch, record_id FROM nik_claims WHERE nik_hmac = $1")
-            .bind(nik_hmac)
-            .fetch_one(&mut *conn)
-            .await?;
-        (
-            col::<String>(&owner, "branch")?,
-            col::<String>(&owner, "record_id")?,
-        )
-    };
-
-    let tag = perisai_core::protocol::downsync::nik_tag24(tag_key, &enrollment.nik);
-    sqlx::query(
-        "INSERT INTO nik_tags (branch, tag, created_ms) VALUES ($1, $2, $3)
-         ON CONFLICT (branch, tag) DO NOTHING",
-    )
-    .bind(&device.branch)
-    .bind(tag.as_slice())
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-
-    if owner_branch == device.branch && &owner_record == id {
-        return Ok(None);
+) -> Result<Vec<(usize, FieldCode)>, ApiError> {
+    let claimants: Vec<(usize, &str, &str, &str)> = claimants
+        .iter()
+        .filter_map(|&i| {
+            let p = &prepared[i];
+            match (&p.id, &p.nik_hmac, &p.enrollment) {
+                (Some(id), Some(nik_hmac), Some(e)) => {
+                    Some((i, id.as_str(), nik_hmac.as_str(), e.nik.as_str()))
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    if claimants.is_empty() {
+        return Ok(Vec::new());
     }
-    sqlx::query(
-        "INSERT INTO duplicate_queue (branch, record_id, nik_hmac, other_branch, other_record_id, created_ms)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (branch, record_id) DO NOTHING",
-    )
-    .bind(&device.branch)
-    .bind(id)
-    .bind(nik_hmac)
-    .bind(&owner_branch)
-    .bind(&owner_record)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
-    Ok(Some(FieldCode {
-        field: "nik".into(),
-        code: "nik.duplicate_known".into(),
-    }))
+    let tag_key: Vec<u8> = sqlx::query_scalar("SELECT tag_key FROM branches WHERE code = $1")
+        .bind(&device.branch)
+        .fetch_one(&mut *conn)
+        .await?;
+
+    let mut offered: Vec<(&str, &str)> = Vec::with_capacity(claimants.len());
+    for &(_, id, nik_hmac, _) in &claimants {
+        if offered.last().map(|(last, _)| *last) != Some(nik_hmac) {
+            offered.push((nik_hmac, id));
+        }
+    }
+    // The owner (branch, record) of every NIK offered here: ours when every claim took,
+    // otherwise read back (what the unique key let in is what the table holds).
+    let mut owners: HashMap<String, (String, String)> = HashMap::with_capacity(offered.len());
+    for chunk in offered.chunks(MAX_ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO nik_claims (nik_hmac, branch, record_id, claimed_ms) VALUES {}
+             ON CONFLICT (nik_hmac) DO NOTHING",
+            values_list(backend, chunk.len(), 4, 0)
+        );
+        let mut query = sqlx::query(&sql);
+        for (nik_hmac, id) in chunk {
+            query = query
+                .bind(*nik_hmac)
+                .bind(&device.branch)
+                .bind(*id)
+                .bind(now);
+        }
+        let done = query.execute(&mut *conn).await?;
+        if done.rows_affected() == chunk.len() as u64 {
+            for (nik_hmac, id) in chunk {
+                owners.insert(
+                    nik_hmac.to_string(),
+                    (device.branch.clone(), id.to_string()),
+                );
+            }
+            continue;
+        }
+        let sql = format!(
+            "SELECT nik_hmac, branch, record_id FROM nik_claims WHERE nik_hmac IN ({})",
+            param_list(backend, chunk.len(), 0)
+        );
+        let mut query = sqlx::query(&sql);
+        for (nik_hmac, _) in chunk {
+            query = query.bind(*nik_hmac);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            owners.insert(
+                col(&row, "nik_hmac")?,
+                (col(&row, "branch")?, col(&row, "record_id")?),
+            );
+        }
+    }
+
+    let tags: BTreeSet<[u8; perisai_core::protocol::downsync::NIK_TAG_LEN]> = claimants
+        .iter()
+        .map(|&(_, _, _, nik)| perisai_core::protocol::downsync::nik_tag24(&tag_key, nik))
+        .collect();
+    let tags: Vec<_> = tags.into_iter().collect();
+    for chunk in tags.chunks(MAX_ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO nik_tags (branch, tag, created_ms) VALUES {}
+             ON CONFLICT (branch, tag) DO NOTHING",
+            values_list(backend, chunk.len(), 3, 0)
+        );
+        let mut query = sqlx::query(&sql);
+        for tag in chunk {
+            query = query.bind(&device.branch).bind(tag.as_slice()).bind(now);
+        }
+        query.execute(&mut *conn).await?;
+    }
+
+    let mut duplicates: Vec<(usize, &str, &str, &(String, String))> = Vec::new();
+    for &(i, id, nik_hmac, _) in &claimants {
+        let owner = owners.get(nik_hmac).ok_or_else(|| {
+            tracing::error!("a NIK claim that was not inserted is not stored either");
+            ApiError::internal()
+        })?;
+        if !(owner.0 == device.branch && owner.1 == id) {
+            duplicates.push((i, id, nik_hmac, owner));
+        }
+    }
+    for chunk in duplicates.chunks(MAX_ROWS_PER_INSERT) {
+        let sql = format!(
+            "INSERT INTO duplicate_queue (branch, record_id, nik_hmac, other_branch, other_record_id, created_ms)
+             VALUES {} ON CONFLICT (branch, record_id) DO NOTHING",
+            values_list(backend, chunk.len(), 6, 0)
+        );
+        let mut query = sqlx::query(&sql);
+        for (_, id, nik_hmac, (other_branch, other_record)) in chunk {
+            query = query
+                .bind(&device.branch)
+                .bind(*id)
+                .bind(*nik_hmac)
+                .bind(other_branch.as_str())
+                .bind(other_record.as_str())
+                .bind(now);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(duplicates
+        .into_iter()
+        .map(|(i, ..)| {
+            (
+                i,
+                FieldCode {
+                    field: "nik".into(),
+                    code: "nik.duplicate_known".into(),
+                },
+            )
+        })
+        .collect())
 }
 
 /// The stored acknowledgement and hash of `(branch, device, seq)`, if that seq is stored.

@@ -158,9 +158,14 @@ pub fn prepare(
         });
     }
 
-    let content = serde_json::json!({"record": raw, "normalized": enrollment});
+    // Serialized straight from borrows: no copy of the record is made to seal it.
+    let content = serde_json::to_vec(&SealedContent {
+        normalized: enrollment.as_ref(),
+        record: raw,
+    })
+    .map_err(|e| KeyError::Crypto(format!("record content: {e}")))?;
     let row_id = format!("{branch}/{}", id.as_deref().unwrap_or(""));
-    let sealed = keys.seal(Purpose::Record, &row_id, content.to_string().as_bytes())?;
+    let sealed = keys.seal(Purpose::Record, &row_id, &content)?;
     Ok(Prepared {
         content_hash: perisai_core::protocol::sha256_hex(canonical_json(raw).as_bytes()),
         sealed,
@@ -201,33 +206,98 @@ pub fn enrolled_on_out_of_range(p: &Prepared, server_today: NaiveDate) -> bool {
 /// JSON with object keys sorted at every level: the same record always hashes the same, whatever
 /// order the device wrote its fields in.
 pub fn canonical_json(value: &Value) -> String {
+    let mut out = Vec::with_capacity(1024);
+    write_canonical(value, &mut out);
+    // Only JSON (UTF-8) was written.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Writes [`canonical_json`] into one buffer (strings and numbers as serde_json writes them).
+fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            let inner: Vec<String> = keys
-                .into_iter()
-                .map(|k| {
-                    format!(
-                        "{}:{}",
-                        Value::String(k.clone()),
-                        canonical_json(&map[k.as_str()])
-                    )
-                })
-                .collect();
-            format!("{{{}}}", inner.join(","))
+            keys.sort_unstable();
+            out.push(b'{');
+            for (n, key) in keys.into_iter().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                write_scalar(key, out);
+                out.push(b':');
+                write_canonical(&map[key.as_str()], out);
+            }
+            out.push(b'}');
         }
         Value::Array(items) => {
-            let inner: Vec<String> = items.iter().map(canonical_json).collect();
-            format!("[{}]", inner.join(","))
+            out.push(b'[');
+            for (n, item) in items.iter().enumerate() {
+                if n > 0 {
+                    out.push(b',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(b']');
         }
-        other => other.to_string(),
+        other => write_scalar(other, out),
     }
+}
+
+fn write_scalar<T: serde::Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
+    // Writing a string, number, bool or null into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, value);
+}
+
+/// What is sealed at rest for a record: the wire record as received and its normalized form.
+#[derive(serde::Serialize)]
+struct SealedContent<'a> {
+    normalized: Option<&'a Enrollment>,
+    record: &'a Value,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The canonical form as first written (strings built per level); the buffer version must
+    /// give the same bytes, or stored content hashes would stop matching resent records.
+    fn canonical_reference(value: &Value) -> String {
+        match value {
+            Value::Object(map) => {
+                let mut keys: Vec<&String> = map.keys().collect();
+                keys.sort();
+                let inner: Vec<String> = keys
+                    .into_iter()
+                    .map(|k| {
+                        format!(
+                            "{}:{}",
+                            Value::String(k.clone()),
+                            canonical_reference(&map[k.as_str()])
+                        )
+                    })
+                    .collect();
+                format!("{{{}}}", inner.join(","))
+            }
+            Value::Array(items) => {
+                let inner: Vec<String> = items.iter().map(canonical_reference).collect();
+                format!("[{}]", inner.join(","))
+            }
+            other => other.to_string(),
+        }
+    }
+
+    #[test]
+    fn canonical_json_is_unchanged_by_the_buffer_rewrite() {
+        let record: Value = serde_json::from_str(
+            r#"{"nik":"3201010101900001","full_name":"Siti \"Ayu\" Rahayu\u00e9","monthly_income":2500000,
+                "location":{"lon":106.80000000000001,"lat":-6.6,"accuracy_m":12.899999618530273},
+                "programs":["JKK","JKM"],"consent":{"text_version":"v1","at":"2026-11-22T08:00:00+07:00"},
+                "confirmed_warnings":[],"supersedes":null,"big":18446744073709551615,"neg":-1e-7,
+                "ctl":"tab\tnew\nline\u0001","emoji":"\ud83d\ude00"}"#,
+        )
+        .unwrap();
+        assert_eq!(canonical_json(&record), canonical_reference(&record));
+    }
 
     #[test]
     fn canonical_json_ignores_key_order() {
