@@ -431,6 +431,80 @@ async fn concurrent_batches_are_each_acknowledged_once(ctx: &Ctx) {
     assert_eq!(ctx.count("SELECT COUNT(*) FROM nik_claims").await, 360);
 }
 
+/// A record the agent withdrew before sending travels as a tombstone: accepted without
+/// validation, nothing personal stored, its receipt number counted (no false gap); a rejected
+/// record's number counts too. Sent again, the tombstone is a duplicate.
+async fn withdrawn_tombstones_and_rejected_records_leave_no_receipt_gap(ctx: &Ctx) {
+    let mut device = ctx.device("KC01").await;
+    let first = device.record(31);
+    let withdrawn = device.record(32);
+    let tombstone = json!({
+        "id": withdrawn["id"],
+        "receipt_no": withdrawn["receipt_no"],
+        "created_at": withdrawn["created_at"],
+        "device_id": withdrawn["device_id"],
+        "withdrawn": true,
+    });
+    let mut invalid = device.record(33);
+    invalid["nik"] = json!("12345");
+    let last = device.record(34);
+    let bytes = device.next_batch(&[first, tombstone.clone(), invalid, last]);
+    let (reply, ack) = device.upload(ctx, bytes).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let results = ack.unwrap().results;
+    let statuses: Vec<_> = results.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            RecordStatus::Accepted,
+            RecordStatus::Accepted,
+            RecordStatus::Rejected,
+            RecordStatus::Accepted
+        ],
+        "{results:?}"
+    );
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM withdrawn_records").await, 1);
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM enrollments").await, 3);
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM nik_claims").await, 2);
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM fraud_flags WHERE kind = 'receipt.gap'")
+            .await,
+        0
+    );
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM devices WHERE last_receipt_no = 4")
+            .await,
+        1
+    );
+
+    // The same tombstone in a later batch: a duplicate, not a second row; a tombstone with
+    // anything personal in it is refused, and one reusing an enrollment's id is a conflict.
+    let mut with_name = tombstone.clone();
+    with_name["id"] = json!(uuid::Uuid::now_v7().to_string());
+    with_name["receipt_no"] = json!(5);
+    with_name["full_name"] = json!("Siti Rahayu");
+    let mut reused = tombstone.clone();
+    reused["id"] = results[0].id.clone().into();
+    reused["receipt_no"] = json!(6);
+    let bytes = device.next_batch(&[tombstone, with_name, reused]);
+    let (_, ack) = device.upload(ctx, bytes).await;
+    let results = ack.unwrap().results;
+    assert_eq!(results[0].status, RecordStatus::DuplicateRecord);
+    assert_eq!(results[1].status, RecordStatus::Rejected);
+    assert!(results[1]
+        .codes
+        .iter()
+        .any(|c| c.field == "full_name" && c.code == "unknown_field"));
+    assert_eq!(results[2].status, RecordStatus::Rejected);
+    assert_eq!(results[2].codes[0].code, "id.conflict");
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM withdrawn_records").await, 1);
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM fraud_flags WHERE kind = 'receipt.gap'")
+            .await,
+        0
+    );
+}
+
 both_backends!(
     a_batch_settles_repeats_within_itself_like_one_by_one,
     concurrent_batches_are_each_acknowledged_once,
@@ -443,4 +517,5 @@ both_backends!(
     an_agent_too_fast_and_a_shared_phone_are_flagged,
     export_lists_stored_records_neutralised_and_never_quarantined_ones,
     two_instances_store_each_record_once,
+    withdrawn_tombstones_and_rejected_records_leave_no_receipt_gap,
 );

@@ -471,6 +471,35 @@ impl Deployment {
         Ok(())
     }
 
+    /// Lets `hours` pass for the agent's activation codes: their issue and expiry times move
+    /// that far back in the database (the server itself has no clock control). How the tests
+    /// reach `code.expired` without waiting 72 hours; the server's own check runs unchanged.
+    pub async fn age_activation_codes(&self, agent_id: &str, hours: i64) -> Result<(), E2eError> {
+        let shift = hours * 3600 * 1000;
+        let sql = "UPDATE activation_codes SET created_ms = created_ms - $1, expires_ms = expires_ms - $1 WHERE agent_id = $2";
+        match &self._postgres {
+            None => {
+                let mut conn = sqlx::SqliteConnection::connect(&self.database_url).await?;
+                sqlx::query(sql)
+                    .bind(shift)
+                    .bind(agent_id)
+                    .execute(&mut conn)
+                    .await?;
+                let _ = conn.close().await;
+            }
+            Some(database) => {
+                let mut conn = sqlx::PgConnection::connect(&database.url).await?;
+                sqlx::query(sql)
+                    .bind(shift)
+                    .bind(agent_id)
+                    .execute(&mut conn)
+                    .await?;
+                let _ = conn.close().await;
+            }
+        }
+        Ok(())
+    }
+
     /// `admin backup FILE`: an online backup, taken while servers run.
     pub async fn backup(&self, file: &Path) -> Result<String, E2eError> {
         let file = file

@@ -6,9 +6,9 @@
 //! backend serves all rows.
 //!
 //! Expiry: the server has no clock control (codes are valid 72 hours from `issue-code`, checked
-//! against the wall clock). The one real way to reach `code.expired` without waiting is
-//! `admin suspend-agent`, which ends the validity of the agent's unused codes; that is what the
-//! expiry row uses. The passing of 72 hours itself is not exercised here.
+//! against the wall clock). Two real ways reach `code.expired`: 73 hours passing, done by moving
+//! the code's times back in the database (`Deployment::age_activation_codes`), and
+//! `admin suspend-agent`, which ends the validity of the agent's unused codes.
 
 use std::collections::BTreeSet;
 
@@ -415,7 +415,23 @@ async fn activation_rows(deployment: &Deployment, server: &ServerProcess, http: 
         (403, Some("code.locked".into()))
     );
 
-    // Expired: suspending the agent ends its unused codes' validity (no clock control exists).
+    // Expired: 73 hours after issue (the code's times moved back in the database).
+    let agent = deployment.new_agent(BRANCH).await.expect("an agent");
+    let code = deployment
+        .issue_code(&agent.agent_id)
+        .await
+        .expect("a code");
+    deployment
+        .age_activation_codes(&agent.agent_id, 73)
+        .await
+        .expect("codes aged");
+    let late = activation_request(&code, &new_signer()).expect("a request");
+    assert_eq!(
+        post_activation(http, &url, &late).await,
+        (403, Some("code.expired".into()))
+    );
+
+    // Expired: suspending the agent ends its unused codes' validity.
     let agent = deployment.new_agent(BRANCH).await.expect("an agent");
     let code = deployment
         .issue_code(&agent.agent_id)

@@ -22,9 +22,33 @@ const HOUR_MS: i64 = 3600 * 1000;
 
 /// Signals of single records (no database work: the caller stores them with the agent's
 /// signals); returns them and the device's last receipt number after these records.
-pub fn record_signals(device: &Device, stored: &[&Prepared], today: NaiveDate) -> (i64, Vec<Flag>) {
+///
+/// `stored` are the new accepted enrollments; `receipts` the receipt numbers (with record ids)
+/// of every new record of the batch whatever its outcome (rejected records and tombstones of
+/// withdrawn ones use numbers too), so that only a number really missing counts as a gap.
+pub fn record_signals(
+    device: &Device,
+    stored: &[&Prepared],
+    mut receipts: Vec<(i64, String)>,
+    today: NaiveDate,
+) -> (i64, Vec<Flag>) {
     let mut last = device.last_receipt_no;
     let mut raised = Vec::new();
+    receipts.sort();
+    for (receipt, record_id) in receipts {
+        if receipt != last + 1 {
+            raised.push(Flag {
+                branch: device.branch.clone(),
+                kind: kind::RECEIPT_GAP,
+                agent_id: Some(device.agent_id.clone()),
+                device_id: Some(device.id.clone()),
+                record_id: Some(record_id.clone()),
+                evidence: serde_json::json!({"expected": last + 1, "received": receipt}),
+                dedup_key: format!("{}:{record_id}", kind::RECEIPT_GAP),
+            });
+        }
+        last = last.max(receipt);
+    }
     for p in stored {
         let record_id = p.id.clone().unwrap_or_default();
         let flag = |kind: &'static str, evidence: serde_json::Value| Flag {
@@ -43,13 +67,6 @@ pub fn record_signals(device: &Device, stored: &[&Prepared], today: NaiveDate) -
                 "server_date": today.to_string(),
             });
             raised.push(flag(kind::ENROLLED_ON_RANGE, evidence));
-        }
-        if let Some(receipt) = p.receipt_no {
-            if receipt != last + 1 {
-                let evidence = serde_json::json!({"expected": last + 1, "received": receipt});
-                raised.push(flag(kind::RECEIPT_GAP, evidence));
-            }
-            last = last.max(receipt);
         }
         if !p.has_location {
             raised.push(flag(kind::LOCATION_MISSING, serde_json::json!({})));

@@ -198,7 +198,7 @@ async fn write(
     }
 
     let backend = state.db.backend();
-    let (mut results, new_accepted) =
+    let (mut results, new_accepted, new_receipts) =
         store_records(conn, backend, device, work.seq, prepared, now).await?;
     let fresh = |i: &usize| new_accepted[*i];
     // A record corrected within this same batch never claims its NIK: its correction does.
@@ -231,7 +231,8 @@ async fn write(
         .map(|i| &prepared[i])
         .collect();
 
-    let (last_receipt_no, mut raised) = fraud::record_signals(device, &stored_new, work.today);
+    let (last_receipt_no, mut raised) =
+        fraud::record_signals(device, &stored_new, new_receipts, work.today);
     fraud::agent_signals(conn, device, &stored_new, &mut raised).await?;
     flags::raise_all(conn, backend, &raised).await?;
 
@@ -338,7 +339,11 @@ async fn prepare_all(
 /// Only the first record of the batch with a given id is offered for insertion; a later one
 /// with the same id, and one whose id is already stored, is compared by content hash with the
 /// stored record: `duplicate_record` when equal, `id.conflict` otherwise. That is what inserting
-/// them one by one would answer.
+/// them one by one would answer. Valid tombstones go to `withdrawn_records` instead
+/// ([`store_tombstones`]).
+///
+/// Returns, per record: its result; whether it is new and accepted; and its receipt number
+/// when it is new whatever its outcome (rejected records and tombstones use numbers too).
 async fn store_records(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -346,10 +351,12 @@ async fn store_records(
     seq: i64,
     prepared: &[Prepared],
     now: i64,
-) -> Result<(Vec<RecordResult>, Vec<bool>), ApiError> {
+) -> Result<(Vec<RecordResult>, Vec<bool>, Vec<(i64, String)>), ApiError> {
+    let is_tombstone = |p: &Prepared| p.withdrawn && p.accepted();
+    let mut tombstones = store_tombstones(conn, device, seq, prepared, now).await?;
     let mut first: HashMap<&str, usize> = HashMap::with_capacity(prepared.len());
     for (i, p) in prepared.iter().enumerate() {
-        if let Some(id) = p.id.as_deref() {
+        if let (Some(id), false) = (p.id.as_deref(), is_tombstone(p)) {
             first.entry(id).or_insert(i);
         }
     }
@@ -415,7 +422,7 @@ async fn store_records(
     let unsure: Vec<&str> = prepared
         .iter()
         .enumerate()
-        .filter(|(i, _)| !surely_new.contains(i))
+        .filter(|(i, p)| !surely_new.contains(i) && !is_tombstone(p))
         .filter_map(|(_, p)| p.id.as_deref())
         .collect::<BTreeSet<_>>()
         .into_iter()
@@ -445,7 +452,16 @@ async fn store_records(
 
     let mut results = Vec::with_capacity(prepared.len());
     let mut new_accepted = Vec::with_capacity(prepared.len());
+    let mut new_receipts = Vec::new();
     for (i, p) in prepared.iter().enumerate() {
+        if let Some((result, new)) = tombstones.remove(&i) {
+            if let (true, Some(receipt), Some(id)) = (new, p.receipt_no, &p.id) {
+                new_receipts.push((receipt, id.clone()));
+            }
+            results.push(result);
+            new_accepted.push(false);
+            continue;
+        }
         let Some(id) = p.id.clone() else {
             results.push(RecordResult {
                 id: String::new(),
@@ -456,6 +472,9 @@ async fn store_records(
             continue;
         };
         if is_new(i, &id) {
+            if let Some(receipt) = p.receipt_no {
+                new_receipts.push((receipt, id.clone()));
+            }
             if let (true, Some(old)) = (p.accepted(), &p.supersedes) {
                 supersede(conn, device, old, &id).await?;
             }
@@ -497,7 +516,85 @@ async fn store_records(
             }
         });
     }
-    Ok((results, new_accepted))
+    Ok((results, new_accepted, new_receipts))
+}
+
+/// Stores the batch's valid tombstones (few: an agent withdraws rarely), one by one: new →
+/// `accepted`; the same tombstone again → `duplicate_record`; an id an enrollment or another
+/// tombstone holds with other content → `id.conflict`. Returns the outcome and whether it is
+/// new, by index into `prepared`.
+async fn store_tombstones(
+    conn: &mut AnyConnection,
+    device: &Device,
+    seq: i64,
+    prepared: &[Prepared],
+    now: i64,
+) -> Result<HashMap<usize, (RecordResult, bool)>, ApiError> {
+    let mut out = HashMap::new();
+    for (i, p) in prepared.iter().enumerate() {
+        let (true, Some(id)) = (p.withdrawn && p.accepted(), p.id.as_deref()) else {
+            continue;
+        };
+        let result = |status, codes: Vec<FieldCode>| RecordResult {
+            id: id.to_string(),
+            status,
+            codes,
+        };
+        let conflict = || {
+            vec![FieldCode {
+                field: "id".into(),
+                code: "id.conflict".into(),
+            }]
+        };
+        let enrolled: Option<String> =
+            sqlx::query_scalar("SELECT id FROM enrollments WHERE branch = $1 AND id = $2")
+                .bind(&device.branch)
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if enrolled.is_some() {
+            out.insert(i, (result(RecordStatus::Rejected, conflict()), false));
+            continue;
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO withdrawn_records (branch, id, device_id, agent_id, batch_seq, receipt_no,
+                                            content_hash, content, created_ms, received_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (branch, id) DO NOTHING",
+        )
+        .bind(&device.branch)
+        .bind(id)
+        .bind(&device.id)
+        .bind(&device.agent_id)
+        .bind(seq)
+        .bind(p.receipt_no)
+        .bind(&p.content_hash)
+        .bind(p.sealed.as_slice())
+        .bind(p.created_ms)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        if inserted.rows_affected() == 1 {
+            out.insert(i, (result(RecordStatus::Accepted, Vec::new()), true));
+            continue;
+        }
+        let stored: String = sqlx::query_scalar(
+            "SELECT content_hash FROM withdrawn_records WHERE branch = $1 AND id = $2",
+        )
+        .bind(&device.branch)
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+        out.insert(
+            i,
+            if stored == p.content_hash {
+                (result(RecordStatus::DuplicateRecord, Vec::new()), false)
+            } else {
+                (result(RecordStatus::Rejected, conflict()), false)
+            },
+        );
+    }
+    Ok(out)
 }
 
 /// The correction replaces `old`: it becomes `superseded` and gives up its NIK claim (the

@@ -33,6 +33,12 @@ pub const DEVICE_FIELDS: [&str; 10] = [
     "consent_at",
 ];
 
+/// The only fields of a tombstone: a record the agent withdrew before it was ever sent travels as
+/// `{"id", "receipt_no", "created_at", "device_id", "withdrawn": true}`, nothing personal, so
+/// that its receipt number is accounted for (docs/PROTOCOL.md).
+pub const TOMBSTONE_FIELDS: [&str; 5] =
+    ["id", "receipt_no", "created_at", "device_id", "withdrawn"];
+
 /// Longest record id the server stores (UUIDs are 36).
 const MAX_ID_LEN: usize = 64;
 
@@ -56,12 +62,20 @@ pub struct Prepared {
     pub has_location: bool,
     /// The record names a device other than the one that signed the batch.
     pub foreign_device: bool,
+    /// A tombstone of a withdrawn record: not validated as an enrollment, stored apart
+    /// (`withdrawn_records`), its receipt number counted.
+    pub withdrawn: bool,
 }
 
 impl Prepared {
     pub fn accepted(&self) -> bool {
-        self.errors.is_empty() && self.enrollment.is_some()
+        self.errors.is_empty() && (self.enrollment.is_some() || self.withdrawn)
     }
+}
+
+/// Whether a wire record is a tombstone (`"withdrawn": true`).
+pub fn is_tombstone(raw: &Value) -> bool {
+    raw.get("withdrawn") == Some(&Value::Bool(true))
 }
 
 /// What the validator may ask about records already stored: which ids this agent may correct.
@@ -107,6 +121,10 @@ pub fn prepare(
         .get("device_id")
         .and_then(Value::as_str)
         .is_some_and(|d| d != device_id);
+
+    if is_tombstone(raw) {
+        return prepare_tombstone(raw, branch, id, created, foreign_device, keys);
+    }
 
     let mut form = raw.clone();
     if let Some(map) = form.as_object_mut() {
@@ -181,8 +199,75 @@ pub fn prepare(
             .map(|e| e.location.is_some())
             .unwrap_or_else(|| raw.get("location").is_some_and(Value::is_object)),
         foreign_device,
+        withdrawn: false,
         errors,
         enrollment,
+        id,
+    })
+}
+
+/// A tombstone: only its id, receipt number and times are read; any other field (anything
+/// personal a faulty client might add) refuses it, so nothing personal is stored unvalidated.
+fn prepare_tombstone(
+    raw: &Value,
+    branch: &str,
+    id: Option<String>,
+    created: Option<DateTime<chrono::FixedOffset>>,
+    foreign_device: bool,
+    keys: &ServerKeys,
+) -> Result<Prepared, KeyError> {
+    let mut errors = Vec::new();
+    if id.is_none() {
+        errors.push(FieldCode {
+            field: "id".into(),
+            code: "id.missing".into(),
+        });
+    }
+    let receipt_no = raw
+        .get("receipt_no")
+        .and_then(Value::as_i64)
+        .filter(|n| *n > 0);
+    if receipt_no.is_none() {
+        errors.push(FieldCode {
+            field: "receipt_no".into(),
+            code: "receipt_no.invalid".into(),
+        });
+    }
+    if let Some(map) = raw.as_object() {
+        for field in map
+            .keys()
+            .filter(|k| !TOMBSTONE_FIELDS.contains(&k.as_str()))
+        {
+            errors.push(FieldCode {
+                field: field.clone(),
+                code: "unknown_field".into(),
+            });
+        }
+    }
+    if foreign_device {
+        errors.push(FieldCode {
+            field: "device_id".into(),
+            code: "device_id.mismatch".into(),
+        });
+    }
+    let row_id = format!("{branch}/{}", id.as_deref().unwrap_or(""));
+    let content =
+        serde_json::to_vec(raw).map_err(|e| KeyError::Crypto(format!("tombstone: {e}")))?;
+    Ok(Prepared {
+        content_hash: perisai_core::protocol::sha256_hex(canonical_json(raw).as_bytes()),
+        sealed: keys.seal(Purpose::Record, &row_id, &content)?,
+        errors,
+        enrollment: None,
+        nik_hmac: None,
+        phone_hmac: None,
+        enrolled_on: None,
+        created_ms: created.map(|c| c.timestamp_millis()),
+        created_date: created.map(|c| c.date_naive()),
+        receipt_no,
+        supersedes: None,
+        has_location: false,
+        foreign_device,
+        withdrawn: true,
         id,
     })
 }
