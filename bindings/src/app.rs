@@ -13,8 +13,8 @@ use crate::error::PerisaiError;
 use crate::keys::{DeviceSigner, ForeignKeyVault, ForeignSigner, KeyVault};
 use crate::sync::{Activated, DeviceStatus, ForeignObserver, SyncObserver, SyncReport};
 use crate::types::{
-    FormDefinition, Quote, QuoteRequest, Receipt, RecordState, RecordSummary, Submitted,
-    ValidationReport,
+    CashRecorded, FormDefinition, ParticipantCard, Quote, QuoteRequest, Receipt, RecordState,
+    RecordSummary, Statement, Submitted, ValidationReport,
 };
 
 /// The agent's app on this device: the form, validation, quotes and the sealed local queue.
@@ -178,6 +178,37 @@ impl AgentApp {
     pub fn device_status(&self) -> Result<DeviceStatus, PerisaiError> {
         Ok(self.inner.device_status()?.into())
     }
+
+    /// The commission statement of `month` (`YYYY-MM`; none: this month), offline: the issued
+    /// one, else the latest provisional estimate (its `as_of` says when it was computed).
+    pub fn commission(&self, month: Option<String>) -> Result<Statement, PerisaiError> {
+        Ok(self.inner.commission(month.as_deref())?.into())
+    }
+
+    /// The participants the agent follows, in receipt order.
+    pub fn participants(&self) -> Result<Vec<ParticipantCard>, PerisaiError> {
+        Ok(self
+            .inner
+            .participants()?
+            .into_iter()
+            .map(ParticipantCard::from)
+            .collect())
+    }
+
+    /// Records cash taken from a participant; it goes to the branch with the next sync.
+    pub fn record_cash(
+        &self,
+        record_id: String,
+        amount: i64,
+        months: u32,
+    ) -> Result<CashRecorded, PerisaiError> {
+        Ok(self.inner.record_cash(&record_id, amount, months)?.into())
+    }
+
+    /// Cash records waiting for the next sync.
+    pub fn unsent_cash(&self) -> Result<u64, PerisaiError> {
+        Ok(self.inner.unsent_cash()?)
+    }
 }
 
 #[cfg(test)]
@@ -277,6 +308,34 @@ mod tests {
             )
             .unwrap_err();
         assert_eq!(err.code(), "sync.url");
+    }
+
+    #[test]
+    fn commission_participants_and_cash_come_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = open(dir.path());
+        let done = app.submit(VALID.into(), false).unwrap();
+        let cards = app.participants().unwrap();
+        assert_eq!(cards.len(), 1);
+        assert_eq!(
+            (cards[0].record_id.as_str(), cards[0].status),
+            (done.id.as_str(), RecordState::Queued)
+        );
+        let cash = app.record_cash(done.id.clone(), 50_400, 3).unwrap();
+        assert_eq!(
+            (cash.amount_formatted.as_str(), cash.sent),
+            ("Rp50.400", false)
+        );
+        assert_eq!(app.unsent_cash().unwrap(), 1);
+        assert_eq!(
+            app.record_cash(done.id, 0, 3).unwrap_err().code(),
+            "input.parameter"
+        );
+        let statement = app.commission(None).unwrap();
+        assert_eq!(statement.status, crate::types::StatementStatus::Provisional);
+        assert!(statement.lines.is_empty());
+        let err = app.commission(Some("2026/11".into())).unwrap_err();
+        assert_eq!(err.code(), "input.parameter");
     }
 
     #[test]

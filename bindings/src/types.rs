@@ -3,12 +3,17 @@
 //! here (matrix-rust-sdk's facade style).
 
 use perisai_core::app::{
+    CashRecorded as CoreCashRecorded, ParticipantCard as CoreParticipantCard,
     Receipt as CoreReceipt, RecordState as CoreRecordState, RecordSummary as CoreRecordSummary,
     Submitted as CoreSubmitted,
 };
 use perisai_core::form::{
     Choice as CoreChoice, Constraints as CoreConstraints, FieldDef as CoreFieldDef,
     FieldKind as CoreFieldKind, FormDefinition as CoreFormDefinition,
+};
+use perisai_core::incentive::{
+    Line as CoreLine, LineKind as CoreLineKind, Statement as CoreStatement,
+    Status as CoreStatementStatus,
 };
 use perisai_core::message::Message as CoreMessage;
 use perisai_core::record::Program as CoreProgram;
@@ -323,6 +328,146 @@ impl From<CoreReceipt> for Receipt {
             next_due_month: r.next_due_month,
             outcome_codes: r.outcome_codes,
             review_note: r.review_note,
+        }
+    }
+}
+
+/// A participant the agent follows: what the card keeps, also after the record's purge.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct ParticipantCard {
+    pub record_id: String,
+    pub name: String,
+    /// `3201••••••••0001`.
+    pub nik_masked: String,
+    /// `YYYY-MM`: the first contribution month not yet confirmed paid.
+    pub next_due_month: String,
+    pub payment_code: Option<String>,
+    /// For a purged record, the state it had.
+    pub status: RecordState,
+}
+
+impl From<CoreParticipantCard> for ParticipantCard {
+    fn from(c: CoreParticipantCard) -> Self {
+        ParticipantCard {
+            record_id: c.record_id,
+            name: c.name,
+            nik_masked: c.nik_masked,
+            next_due_month: c.next_due_month,
+            payment_code: c.payment_code,
+            status: c.status.into(),
+        }
+    }
+}
+
+/// Cash the agent recorded; `sent` is false until a sync carried it to the branch.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct CashRecorded {
+    pub id: String,
+    pub record_id: String,
+    pub amount: i64,
+    /// `Rp50.400`.
+    pub amount_formatted: String,
+    pub months: u32,
+    pub collected_at: String,
+    pub sent: bool,
+}
+
+impl From<CoreCashRecorded> for CashRecorded {
+    fn from(c: CoreCashRecorded) -> Self {
+        CashRecorded {
+            id: c.id,
+            record_id: c.record_id,
+            amount: c.amount,
+            amount_formatted: c.amount_formatted,
+            months: c.months,
+            collected_at: c.collected_at,
+            sent: c.sent,
+        }
+    }
+}
+
+/// `Confirmed`: issued, never changes. `Provisional`: an estimate as of `as_of`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum StatementStatus {
+    Confirmed,
+    Provisional,
+}
+
+impl From<CoreStatementStatus> for StatementStatus {
+    fn from(s: CoreStatementStatus) -> Self {
+        match s {
+            CoreStatementStatus::Confirmed => StatementStatus::Confirmed,
+            CoreStatementStatus::Provisional => StatementStatus::Provisional,
+        }
+    }
+}
+
+/// What a statement line pays for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum LineKind {
+    Acquisition,
+    Contribution,
+    Adjustment,
+    Management,
+}
+
+impl From<CoreLineKind> for LineKind {
+    fn from(k: CoreLineKind) -> Self {
+        match k {
+            CoreLineKind::Acquisition => LineKind::Acquisition,
+            CoreLineKind::Contribution => LineKind::Contribution,
+            CoreLineKind::Adjustment => LineKind::Adjustment,
+            CoreLineKind::Management => LineKind::Management,
+        }
+    }
+}
+
+/// One line of a statement; `note` reads Indonesian, then English after ` / `.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct StatementLine {
+    pub kind: LineKind,
+    pub record_id: String,
+    pub amount: i64,
+    pub note: String,
+}
+
+impl From<CoreLine> for StatementLine {
+    fn from(l: CoreLine) -> Self {
+        StatementLine {
+            kind: l.kind.into(),
+            record_id: l.record_id,
+            amount: l.amount,
+            note: l.note,
+        }
+    }
+}
+
+/// A month's commission statement (whole rupiah).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Statement {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub status: StatementStatus,
+    /// RFC 3339: when it was computed or issued.
+    pub as_of: String,
+    pub acquisition: i64,
+    pub contribution: i64,
+    pub adjustments: i64,
+    pub total: i64,
+    pub lines: Vec<StatementLine>,
+}
+
+impl From<CoreStatement> for Statement {
+    fn from(s: CoreStatement) -> Self {
+        Statement {
+            month: s.month.to_string(),
+            status: s.status.into(),
+            as_of: s.as_of,
+            acquisition: s.acquisition,
+            contribution: s.contribution,
+            adjustments: s.adjustments,
+            total: s.total,
+            lines: s.lines.into_iter().map(StatementLine::from).collect(),
         }
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! Flags with a closed set of values (`--tz`, `--state`) are checked by clap, so a wrong one is a
 //! usage error (exit 2). Flags whose values are domain data (`--income`, `--programs`, `--months`,
-//! `--start`) are taken as text and checked by the quote command, so a wrong one is invalid input
-//! (exit 1) with a JSON error naming the field, like any other invalid input.
+//! `--start`, `--month`, `--amount`) are taken as text and checked by their command, so a wrong
+//! one is invalid input (exit 1) with a JSON error naming the field, like any other invalid input.
 
 use std::path::PathBuf;
 
@@ -115,6 +115,26 @@ pub enum Command {
         /// Another server than the one of the activation
         #[arg(long, value_name = "URL")]
         server: Option<String>,
+    },
+    /// Show the commission statement of a month, as last received (this month by default)
+    Commission {
+        /// The statement month (default: this month)
+        #[arg(long, value_name = "YYYY-MM")]
+        month: Option<String>,
+    },
+    /// List the participants this device follows
+    Participants,
+    /// Record cash taken from a participant (sent to the branch at the next sync)
+    Cash {
+        /// The participant's record id
+        #[arg(value_name = "RECORD_ID")]
+        record_id: String,
+        /// Amount in rupiah
+        #[arg(long, value_name = "N", allow_hyphen_values = true)]
+        amount: String,
+        /// Number of contribution months it pays
+        #[arg(long, value_name = "M", allow_hyphen_values = true)]
+        months: String,
     },
 }
 

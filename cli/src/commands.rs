@@ -15,12 +15,15 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat, Utc};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use perisai_core::app::{AgentApp, AppConfig, RecordState, Submitted, DB_FILE};
+use perisai_core::app::{
+    statement_month, AgentApp, AppConfig, RecordState, Statement, StatementStatus, Submitted,
+    DB_FILE,
+};
 use perisai_core::record::Program;
 use perisai_core::rules::{self, NoLookups};
 use perisai_core::seal::FileKeyVault;
@@ -77,6 +80,15 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Sync { server } => {
             Store::new(data_dir, tz).and_then(|store| store.sync(server.as_deref()))
         }
+        Command::Commission { month } => {
+            Store::new(data_dir, tz).and_then(|store| store.commission(month.as_deref()))
+        }
+        Command::Participants => Store::new(data_dir, tz).and_then(|store| store.participants()),
+        Command::Cash {
+            record_id,
+            amount,
+            months,
+        } => Store::new(data_dir, tz).and_then(|store| store.cash(&record_id, &amount, &months)),
     };
     result.unwrap_or_else(Outcome::from)
 }
@@ -140,9 +152,14 @@ fn parse_programs(text: &str) -> Result<Vec<Program>, Failure> {
 
 /// The agent's local date in the chosen time zone.
 fn today(tz: TimeZone) -> NaiveDate {
+    now(tz).date_naive()
+}
+
+/// Now, in the chosen time zone.
+fn now(tz: TimeZone) -> DateTime<FixedOffset> {
     let offset = FixedOffset::east_opt(tz.utc_offset_minutes() * 60)
         .unwrap_or_else(|| unreachable!("WIB, WITA and WIT are valid offsets"));
-    Utc::now().with_timezone(&offset).date_naive()
+    Utc::now().with_timezone(&offset)
 }
 
 /// The commands that work on the local store in the data folder.
@@ -287,6 +304,52 @@ impl Store {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// `commission [--month YYYY-MM]`: the statement as last received (DESIGN.md §7). On a fresh
+    /// folder, the month is checked and the answer is the empty provisional statement, without
+    /// creating anything.
+    fn commission(&self, month: Option<&str>) -> Result<Outcome, Failure> {
+        if !self.exists() {
+            let now = now(self.tz);
+            let month = statement_month(month, now.date_naive())?;
+            let as_of = now.to_rfc3339_opts(SecondsFormat::Secs, false);
+            return Ok(Outcome::success(&Statement::empty(
+                month,
+                StatementStatus::Provisional,
+                as_of,
+            )));
+        }
+        let statement = self.open()?.commission(month)?;
+        Ok(Outcome::success(&statement))
+    }
+
+    /// `participants`: `[{"record_id", "name", "nik_masked", "next_due_month", "payment_code",
+    /// "status"}]`, in receipt order.
+    fn participants(&self) -> Result<Outcome, Failure> {
+        if !self.exists() {
+            return Ok(Outcome::success(&json!([])));
+        }
+        let cards = self.open()?.participants()?;
+        Ok(Outcome::success(&cards))
+    }
+
+    /// `cash RECORD_ID --amount N --months M`: `{"id", "record_id", "amount", "amount_formatted",
+    /// "months", "collected_at", "sent": false}`.
+    fn cash(&self, record_id: &str, amount: &str, months: &str) -> Result<Outcome, Failure> {
+        let amount: i64 = amount
+            .trim()
+            .parse()
+            .map_err(|_| Failure::parameter("amount", "type"))?;
+        let months: u32 = months
+            .trim()
+            .parse()
+            .map_err(|_| Failure::parameter("months", "type"))?;
+        if !self.exists() {
+            return Err(CoreError::NotFound.into());
+        }
+        let recorded = self.open()?.record_cash(record_id, amount, months)?;
+        Ok(Outcome::success(&recorded))
     }
 
     /// `queue`: `{"<state>": n, ...}` with every state, zeros included.

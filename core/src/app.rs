@@ -46,6 +46,10 @@
 //! fn apply_payment_code(&self, id: &str, payment_code: &str) -> Result<(), CoreError>
 //! fn apply_payment_confirmed(&self, id: &str, paid_through: &str /* YYYY-MM */) -> Result<(), CoreError>
 //! fn participant_card(&self, id: &str) -> Result<Option<Card>, CoreError>
+//! // incentives (DOMAIN.md §7):
+//! fn participants(&self) -> Result<Vec<ParticipantCard>, CoreError>
+//! fn record_cash(&self, record_id: &str, amount: i64, months: u32) -> Result<CashRecorded, CoreError>
+//! fn commission(&self, month: Option<&str> /* YYYY-MM; None: this month */) -> Result<Statement, CoreError>
 //! verify_reference(typed: &str) -> Option<u64>            // free function: check a typed reference
 //! // sync (crate::sync); `activate` and `sync` need the `sync-client` feature (default on):
 //! fn activate(&self, server_url: &str, code: &str, fingerprint: Option<&str>,
@@ -70,17 +74,20 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 
 use crate::error::CoreError;
 use crate::form::{self, FormDefinition};
+use crate::incentive::device as incentive_store;
+use crate::protocol::downsync::CashItem;
 use crate::queue::{rfc3339, ConsentRecord, Origin, RecordContent};
 use crate::record::FORM_VERSION;
 use crate::rules::{self, RecordLookups};
 use crate::store::Store;
 use crate::sync::state as sync_state;
 use crate::sync::SyncOptions;
-use crate::tariff::{self, RuleBook};
+use crate::tariff::{self, RuleBook, YearMonth};
 
+pub use crate::incentive::{Statement, Status as StatementStatus};
 pub use crate::queue::{
-    verify_reference, AckOutcome, Card, Decision, PendingRecord, Receipt, RecordState,
-    RecordSummary, Submitted,
+    verify_reference, AckOutcome, Card, Decision, ParticipantCard, PendingRecord, Receipt,
+    RecordState, RecordSummary, Submitted,
 };
 pub use crate::rules::report::{Issue, ValidationReport};
 pub use crate::seal::{FileKeyVault, KeyVault};
@@ -602,6 +609,120 @@ impl AgentApp {
     }
 }
 
+/// A cash record as kept: it waits for the next sync (`sent: false`), which reports it to the
+/// branch; it is the agent's word, never a confirmed payment.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct CashRecorded {
+    pub id: String,
+    pub record_id: String,
+    pub amount: i64,
+    /// `Rp50.400`
+    pub amount_formatted: String,
+    pub months: u32,
+    pub collected_at: String,
+    pub sent: bool,
+}
+
+impl AgentApp {
+    /// The participants the agent follows, in receipt order (also after their records' purge).
+    pub fn participants(&self) -> Result<Vec<ParticipantCard>, CoreError> {
+        self.store().participants()
+    }
+
+    /// Records cash the agent took from the participant of `record_id`: `amount` rupiah for
+    /// `months` contribution months, now. Durable when it returns; sent with the next sync.
+    ///
+    /// Errors: `input.parameter` (`cash.amount`: 1 to Rp100.000.000; `cash.months`: 1 to 12),
+    /// `record.not_found`, `record.not_allowed` (a draft or a record without a participant card:
+    /// withdrawn, superseded, rejected on review).
+    pub fn record_cash(
+        &self,
+        record_id: &str,
+        amount: i64,
+        months: u32,
+    ) -> Result<CashRecorded, CoreError> {
+        incentive_store::check_cash(amount, months)?;
+        let now = self.now();
+        let mut store = self.store();
+        let state = store.state(record_id)?;
+        if store.card(record_id)?.is_none() {
+            return Err(CoreError::NotAllowed {
+                state: state.as_str().to_string(),
+            });
+        }
+        let item = CashItem {
+            id: uuid::Uuid::now_v7().to_string(),
+            record_id: record_id.to_string(),
+            amount,
+            months,
+            collected_at: rfc3339(&now),
+        };
+        let (tx, sealer) = store.write_tx()?;
+        incentive_store::insert_cash(&tx, sealer, &item)?;
+        tx.commit()?;
+        Ok(CashRecorded {
+            amount_formatted: crate::message::format_rupiah(item.amount),
+            id: item.id,
+            record_id: item.record_id,
+            amount: item.amount,
+            months: item.months,
+            collected_at: item.collected_at,
+            sent: false,
+        })
+    }
+
+    /// Cash records waiting for the next sync.
+    pub fn unsent_cash(&self) -> Result<u64, CoreError> {
+        incentive_store::count_unsent_cash(&self.store().conn)
+    }
+
+    /// The commission statement of `month` (`YYYY-MM`; `None`: the running month, in the agent's
+    /// time zone), offline: the issued (`confirmed`) one when it came, else the latest
+    /// `provisional` estimate the server sent, with the time it was computed in `as_of`. When
+    /// nothing came yet for the month, a `provisional` statement with no lines and the time of
+    /// the last sync as `as_of` (now, before any sync): the device knows no amounts nor
+    /// confirmation dates, so it cannot estimate a commission itself.
+    ///
+    /// Errors: `input.parameter` with `month.format` (not `YYYY-MM`) or `month.future`.
+    pub fn commission(&self, month: Option<&str>) -> Result<Statement, CoreError> {
+        let now = self.now();
+        let month = statement_month(month, now.date_naive())?;
+        let store = self.store();
+        if let Some(statement) = incentive_store::statement_for(&store.conn, &store.sealer, month)?
+        {
+            return Ok(statement);
+        }
+        let as_of = sync_state::identity(&store.conn)?
+            .and_then(|identity| identity.last_sync_at)
+            .unwrap_or_else(|| rfc3339(&now));
+        Ok(Statement::empty(
+            month,
+            crate::incentive::Status::Provisional,
+            as_of,
+        ))
+    }
+}
+
+/// The month a commission request names (`YYYY-MM`), or the running month of `today` without
+/// one. `input.parameter` with `month.format`, or `month.future` for a month after `today`'s.
+pub fn statement_month(month: Option<&str>, today: NaiveDate) -> Result<YearMonth, CoreError> {
+    let running = YearMonth::of(today);
+    let month = match month {
+        None => running,
+        Some(text) => YearMonth::parse(text.trim()).ok_or_else(|| CoreError::InvalidParameter {
+            field: "month".into(),
+            code: "month.format".into(),
+        })?,
+    };
+    if month > running {
+        return Err(CoreError::InvalidParameter {
+            field: "month".into(),
+            code: "month.future".into(),
+        });
+    }
+    Ok(month)
+}
+
 /// The shipped book with the stored rule-set updates merged in, in the order they came; one that
 /// no longer loads or fits (it was checked when it came, so only a newer shipped book can make
 /// it clash) is left out rather than stopping the app from opening.
@@ -704,6 +825,102 @@ mod tests {
             "input.parameter"
         );
         assert!(!dir.path().join("data").exists());
+    }
+
+    fn app_at(dir: &std::path::Path, now: &str) -> AgentApp {
+        let vault = Arc::new(FileKeyVault::open_or_create(&dir.join("k")).unwrap());
+        let t = DateTime::parse_from_rfc3339(now)
+            .unwrap()
+            .with_timezone(&Utc);
+        let config = AppConfig::new(dir.join("data")).with_clock(Arc::new(FixedClock::new(t)));
+        AgentApp::open(config, vault).unwrap()
+    }
+
+    fn code(e: CoreError) -> (String, Option<String>) {
+        let reason = match &e {
+            CoreError::InvalidParameter { code, .. } => Some(code.clone()),
+            _ => None,
+        };
+        (e.code().to_string(), reason)
+    }
+
+    #[test]
+    fn commission_shows_what_came_and_says_when_nothing_did() {
+        let dir = tempfile::tempdir().unwrap();
+        // 22/11/2026 00:30 WIB: still 21/11 in UTC, already November's running month here.
+        let app = app_at(dir.path(), "2026-11-21T17:30:00Z");
+        let none = app.commission(None).unwrap();
+        assert_eq!(none.month.to_string(), "2026-11");
+        assert_eq!(none.status, StatementStatus::Provisional);
+        assert_eq!(none.as_of, "2026-11-22T00:30:00+07:00");
+        assert!(none.lines.is_empty() && none.total == 0);
+        let err = |m: &str| code(app.commission(Some(m)).unwrap_err());
+        let future = (
+            "input.parameter".to_string(),
+            Some("month.future".to_string()),
+        );
+        assert_eq!(err("2026-12"), future);
+        let format = (
+            "input.parameter".to_string(),
+            Some("month.format".to_string()),
+        );
+        assert_eq!(err("11/2026"), format);
+
+        let october = crate::incentive::Statement::from_lines(
+            YearMonth::parse("2026-10").unwrap(),
+            crate::incentive::Status::Confirmed,
+            "2026-11-01T08:00:00+07:00".into(),
+            vec![crate::incentive::Line {
+                kind: crate::incentive::LineKind::Contribution,
+                record_id: "r".into(),
+                amount: 2_520,
+                note:
+                    "Iuran bulan ke-1 (15% dari Rp16.800) / Contribution month 1 (15% of Rp16.800)"
+                        .into(),
+            }],
+        );
+        {
+            let store = app.store();
+            incentive_store::store_statement(&store.conn, &store.sealer, &october, "x").unwrap();
+        }
+        assert_eq!(app.commission(Some("2026-10")).unwrap(), october);
+        assert_eq!(app.commission(Some("2026-09")).unwrap().lines, vec![]);
+    }
+
+    #[test]
+    fn cash_is_recorded_for_participants_only() {
+        use crate::queue::testing::content;
+        let dir = tempfile::tempdir().unwrap();
+        let app = app_at(dir.path(), "2026-11-22T03:00:00Z");
+        let (kept, gone) = {
+            let mut store = app.store();
+            let kept = store.insert_submitted(&content(1), Origin::New).unwrap().id;
+            let gone = store.insert_submitted(&content(2), Origin::New).unwrap().id;
+            (kept, gone)
+        };
+        app.withdraw(&gone).unwrap();
+        let cards = app.participants().unwrap();
+        assert_eq!(cards.len(), 1);
+        assert_eq!(cards[0].record_id, kept);
+        assert_eq!(cards[0].status, RecordState::Queued);
+        assert!(cards[0].nik_masked.contains("••••"));
+
+        let done = app.record_cash(&kept, 50_400, 3).unwrap();
+        assert_eq!(
+            (done.amount_formatted.as_str(), done.months, done.sent),
+            ("Rp50.400", 3, false)
+        );
+        assert_eq!(done.collected_at, "2026-11-22T10:00:00+07:00");
+        let refused = |id: &str, amount: i64, months: u32| {
+            code(app.record_cash(id, amount, months).unwrap_err())
+        };
+        let param = |c: &str| ("input.parameter".to_string(), Some(c.to_string()));
+        assert_eq!(refused(&kept, 0, 3), param("cash.amount"));
+        assert_eq!(refused(&kept, 16_800, 0), param("cash.months"));
+        assert_eq!(refused(&kept, 16_800, 13), param("cash.months"));
+        assert_eq!(refused("no-such-record", 16_800, 1).0, "record.not_found");
+        assert_eq!(refused(&gone, 16_800, 1).0, "record.not_allowed");
+        assert_eq!(app.unsent_cash().unwrap(), 1, "refusals store nothing");
     }
 
     #[test]

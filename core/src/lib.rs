@@ -9,6 +9,9 @@
 //! - [`form`]: the enrollment form definition the shells render.
 //! - [`rules`]: NIK, phone, name, age, income, programs; the validation report with stable codes.
 //! - [`tariff`]: contribution rule sets (effective-dated data) and the quote engine.
+//! - [`incentive`]: the agents' and Wadah's commission (DOMAIN.md §7): schemes as effective-dated
+//!   data, the engine that turns participants and payments into statement lines, the device's
+//!   statements and cash records.
 //! - [`seal`]: the data key, AES-256-GCM sealing, blind-index tags, the `KeyVault` trait.
 //! - [`signer`]: the `DeviceSigner` trait and a software P-256 signer.
 //! - [`store`]: the encrypted SQLite file, its migrations.
@@ -20,6 +23,7 @@
 pub mod app;
 pub mod error;
 pub mod form;
+pub mod incentive;
 pub mod message;
 pub mod protocol;
 pub mod queue;

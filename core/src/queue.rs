@@ -239,6 +239,22 @@ impl Card {
     }
 }
 
+/// A participant the agent follows (the `participants` command, DESIGN.md §7): what the card
+/// keeps, which stays after the full record is purged (DOMAIN.md §9).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ParticipantCard {
+    pub record_id: String,
+    pub name: String,
+    /// `3201••••••••0001`
+    pub nik_masked: String,
+    /// `YYYY-MM`: the first contribution month not yet confirmed paid.
+    pub next_due_month: String,
+    /// The payment code (kode iuran), once the branch issued it.
+    pub payment_code: Option<String>,
+    /// The record's state; for a purged record, the state it had when purged (`approved`...).
+    pub status: RecordState,
+}
+
 /// `3201011501900001` → `3201••••••••0001` (DOMAIN.md §8). Shorter input is fully masked.
 pub fn mask_nik(nik: &str) -> String {
     let chars: Vec<char> = nik.chars().collect();
@@ -826,6 +842,41 @@ impl Store {
                 blob,
             )?)),
         }
+    }
+
+    /// Every participant card, in receipt order: the records that stand for a participant
+    /// (submitted and not withdrawn, superseded or rejected on review), also after their purge.
+    pub fn participants(&self) -> Result<Vec<ParticipantCard>, CoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, state, prior_state, card FROM records WHERE card IS NOT NULL
+             ORDER BY receipt_no IS NULL, receipt_no, id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, state, prior, blob) = row?;
+            let shown = match (state.as_str(), prior) {
+                ("purged", Some(prior)) => prior,
+                _ => state,
+            };
+            let card = Card::open(&self.sealer, &id, &blob)?;
+            out.push(ParticipantCard {
+                status: RecordState::parse(&shown)?,
+                record_id: id,
+                name: card.full_name,
+                nik_masked: card.nik_masked,
+                next_due_month: card.next_due_month,
+                payment_code: card.payment_code,
+            });
+        }
+        Ok(out)
     }
 
     /// The participant card of record `id`, if it has one.

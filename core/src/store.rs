@@ -26,11 +26,12 @@
 //! | 1 | `meta` (the wrapped data key) and `records`: clear id, state, receipt number, times, NIK tag; sealed content |
 //! | 2 | participant cards (sealed, built for existing records by unsealing them), supervisor notes, batch, server outcome, confirmation time, payment flag, purge bookkeeping |
 //! | 3 | sync: the device identity and chain head (`sync_identity`, one row once activated), frozen batches (sealed, kept for resending), the branch's NIK tags, rule-set updates from the server |
+//! | 4 | incentives (see `crate::incentive::device`): commission statements from downsync (sealed, one per month) and the cash the agent recorded (amounts sealed, sent flag) |
 //!
-//! To add version 4: write `upgrade_3_to_4`, call it from `upgrade_from(3)`, bump
-//! [`SCHEMA_VERSION`], and commit a version-3 file under `core/tests/fixtures/` made by a
-//! generator test in this module (as `store-v1.db` and `store-v2.db` were), so the upgrade is
-//! tested from a real old file.
+//! To add version 5: write `upgrade_4_to_5`, call it from `upgrade_from(4)`, bump
+//! [`SCHEMA_VERSION`], and commit a version-4 file under `core/tests/fixtures/` made by a
+//! generator test in this module (as `store-v1.db`, `store-v2.db` and `store-v3.db` were), so
+//! the upgrade is tested from a real old file.
 
 use std::path::Path;
 use std::time::Duration;
@@ -42,7 +43,7 @@ use crate::queue::{Card, RecordContent};
 use crate::seal::{DataKey, KeyVault, Purpose, Sealer};
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// How long a writer waits for another connection's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -261,6 +262,7 @@ impl Migrations for StoreSchema<'_> {
         match version {
             1 => upgrade_1_to_2(tx, self.sealer()?),
             2 => upgrade_2_to_3(tx),
+            3 => upgrade_3_to_4(tx),
             other => Err(CoreError::Store(format!("no upgrade from version {other}"))),
         }
     }
@@ -375,6 +377,32 @@ fn upgrade_2_to_3(tx: &Transaction<'_>) -> Result<(), CoreError> {
     Ok(())
 }
 
+/// Version 4: incentives on the device. A statement's lines (the agent's income per participant)
+/// and a cash record's amount and months are sealed; months, statuses, ids and times are clear so
+/// the app can pick the statement of a month and the unsent cash without unsealing everything.
+const SCHEMA_V4: &str = "
+CREATE TABLE statements (
+    month       TEXT PRIMARY KEY NOT NULL,  -- YYYY-MM
+    status      TEXT NOT NULL,              -- confirmed | provisional
+    as_of       TEXT NOT NULL,              -- RFC 3339, the server's
+    received_at TEXT NOT NULL,              -- RFC 3339, device clock
+    body        BLOB NOT NULL               -- sealed statement JSON
+) WITHOUT ROWID;
+CREATE TABLE cash (
+    id           TEXT PRIMARY KEY NOT NULL,  -- UUIDv7 made on the device: the server's idempotency key
+    record_id    TEXT NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+    collected_at TEXT NOT NULL,              -- RFC 3339, device clock
+    body         BLOB NOT NULL,              -- sealed {amount, months}
+    sent_at      TEXT                        -- when a verified downsync answer carried it
+);
+CREATE INDEX cash_unsent ON cash(collected_at) WHERE sent_at IS NULL;
+";
+
+fn upgrade_3_to_4(tx: &Transaction<'_>) -> Result<(), CoreError> {
+    tx.execute_batch(SCHEMA_V4)?;
+    Ok(())
+}
+
 /// Seals a card or record content for the store (kept here so store and queue agree on versions).
 pub(crate) fn seal_json<T: serde::Serialize>(
     sealer: &Sealer,
@@ -413,6 +441,7 @@ mod tests {
 
     const V1_FIXTURE: &str = "store-v1.db";
     const V2_FIXTURE: &str = "store-v2.db";
+    const V3_FIXTURE: &str = "store-v3.db";
 
     fn copy_v1_fixture(dir: &Path) -> PathBuf {
         let to = dir.join("perisai.db");
@@ -587,6 +616,111 @@ mod tests {
         assert_eq!(
             pending.iter().map(|p| p.receipt_no).collect::<Vec<_>>(),
             vec![1]
+        );
+    }
+
+    /// Writes a version-3 store (the last one before incentives), activated, through the
+    /// version-3 queue and sync state: receipt numbers 1 `queued`, 2 `accepted`, 3 `approved` with
+    /// a payment code and payments confirmed through 2026-12, and last synced at
+    /// 2026-11-21T10:00:00+07:00. Regenerate with `PERISAI_WRITE_FIXTURES=1 cargo test -p
+    /// perisai-core --lib v3_fixture_generator` (never needed once version 3 shipped).
+    fn write_v3_store(path: &Path, vault: &dyn KeyVault) {
+        use crate::queue::{AckOutcome, Decision, Origin};
+        use crate::sync::state;
+        let mut store = Store::open_at(path, vault, true, 3).unwrap();
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+07:00").unwrap();
+        let ids: Vec<String> = (1..=3)
+            .map(|n| store.insert_submitted(&content(n), Origin::New).unwrap().id)
+            .collect();
+        store.mark_sent(&ids[1..3], "dev-v3:1", &at).unwrap();
+        for id in &ids[1..3] {
+            store.apply_ack(id, &AckOutcome::Accepted, &at).unwrap();
+        }
+        store
+            .apply_decision(&ids[2], &Decision::Approved, &at)
+            .unwrap();
+        store.apply_payment_code(&ids[2], "KI-2026-000003").unwrap();
+        store.apply_payment_confirmed(&ids[2], "2026-12").unwrap();
+        state::save_identity(
+            &store.conn,
+            &state::Identity {
+                device_id: "dev-v3".into(),
+                agent_id: "agent-v3".into(),
+                branch: "KC-BOGOR".into(),
+                server_url: "https://perisai.example".into(),
+                server_key: vec![4; 65],
+                device_key: vec![4; 65],
+                activated_at: "2026-11-19T09:00:00+07:00".into(),
+                next_seq: 2,
+                prev_hash: "00".repeat(32),
+                nonce: Some("n-1".into()),
+                cursor: "c-1".into(),
+                last_sync_at: Some("2026-11-21T10:00:00+07:00".into()),
+                suspended: false,
+            },
+        )
+        .unwrap();
+        drop(store);
+    }
+
+    #[test]
+    fn v3_fixture_generator_still_builds_a_v3_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = fixture_vault(dir.path());
+        let path = dir.path().join("v3.db");
+        write_v3_store(&path, &vault);
+        let conn = Connection::open(&path).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), 3);
+        if std::env::var_os("PERISAI_WRITE_FIXTURES").is_some() {
+            drop(conn);
+            std::fs::copy(&path, Path::new(FIXTURE_DIR).join(V3_FIXTURE)).unwrap();
+        }
+    }
+
+    /// Version 4 adds the incentive tables: a version-3 store keeps its records, cards and
+    /// identity; it has no statement and no cash yet, and cash can be recorded on an old record.
+    #[test]
+    fn committed_v3_file_upgrades_through_the_incentive_step() {
+        use crate::incentive::device;
+        use crate::protocol::downsync::CashItem;
+        let dir = tempfile::tempdir().unwrap();
+        let vault = fixture_vault(dir.path());
+        let path = dir.path().join("perisai.db");
+        std::fs::copy(Path::new(FIXTURE_DIR).join(V3_FIXTURE), &path).unwrap();
+        assert_eq!(user_version(&Connection::open(&path).unwrap()).unwrap(), 3);
+        let store = Store::open(&path, &vault, true).unwrap();
+        assert_eq!(user_version(&store.conn).unwrap(), SCHEMA_VERSION);
+        let states: Vec<&str> = store
+            .list(None)
+            .unwrap()
+            .iter()
+            .map(|r| r.state.as_str())
+            .collect();
+        assert_eq!(states, ["queued", "accepted", "approved"]);
+        let approved = &store.list(None).unwrap()[2].id.clone();
+        let card = store.card(approved).unwrap().unwrap();
+        assert_eq!(card.payment_code.as_deref(), Some("KI-2026-000003"));
+        assert_eq!(card.next_due_month, "2027-01");
+        let identity = crate::sync::state::require_identity(&store.conn).unwrap();
+        assert_eq!(identity.cursor, "c-1");
+        for table in ["statements", "cash"] {
+            let n: i64 = store
+                .conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(n, 0, "{table}");
+        }
+        let item = CashItem {
+            id: "0192f0a0-0000-7000-8000-00000000c001".into(),
+            record_id: approved.clone(),
+            amount: 16_800,
+            months: 1,
+            collected_at: "2026-11-22T09:00:00+07:00".into(),
+        };
+        device::insert_cash(&store.conn, &store.sealer, &item).unwrap();
+        assert_eq!(
+            device::unsent_cash(&store.conn, &store.sealer, 10).unwrap(),
+            vec![item]
         );
     }
 

@@ -69,11 +69,35 @@ pub struct NonceResponse {
 }
 
 /// `POST /v1/downsync` request body. An empty cursor asks for everything from the start.
+///
+/// `cash` carries the cash the agent recorded as taken from participants since the last verified
+/// downsync (DOMAIN.md §6): the request is signed, so the server knows which device (and agent)
+/// says so. The server stores each item idempotently by `(branch, id)`; the device marks the items
+/// sent once the signed response is verified, and sends them again otherwise.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DownsyncRequest {
     #[serde(default)]
     pub cursor: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cash: Vec<CashItem>,
+}
+
+/// Cash an agent recorded as collected from a participant: `amount` rupiah for `months`
+/// contribution months. It is the agent's word, not a payment: the server reconciles it with the
+/// payment channel's confirmations (a cash item never confirmed within 7 days is a fraud signal).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CashItem {
+    /// UUID created on the device; the server's idempotency key (with the branch).
+    pub id: String,
+    pub record_id: String,
+    /// Whole rupiah, positive.
+    pub amount: i64,
+    /// Contribution months the cash is for, at least 1.
+    pub months: u32,
+    /// RFC 3339, device clock.
+    pub collected_at: String,
 }
 
 /// A supervisor's decision on one of the agent's records (DOMAIN.md §8).

@@ -24,6 +24,7 @@ use super::transport::{Request, Response, Transport, TransportError};
 use super::{NoObserver, SyncObserver, SyncOptions, SyncReport};
 use crate::app::AgentApp;
 use crate::error::{known_server_code, CoreError};
+use crate::incentive::device::{self as incentive_store, CASH_PER_REQUEST};
 use crate::protocol::activation_code;
 use crate::protocol::downsync::{
     request_message, DeviceCommand, DownsyncRequest, DownsyncResponse, NonceResponse,
@@ -588,7 +589,14 @@ impl AgentApp {
         signer: &dyn DeviceSigner,
     ) -> Result<bool, CoreError> {
         let cursor = state::require_identity(&self.store().conn)?.cursor;
-        let body = serde_json::to_vec(&DownsyncRequest { cursor })
+        // Cash the agent recorded goes up in the signed request; it is marked sent with the
+        // verified answer's page (downsync::apply_page).
+        let cash = {
+            let store = self.store();
+            incentive_store::unsent_cash(&store.conn, &store.sealer, CASH_PER_REQUEST)?
+        };
+        let cash_sent: Vec<String> = cash.iter().map(|c| c.id.clone()).collect();
+        let body = serde_json::to_vec(&DownsyncRequest { cursor, cash })
             .map_err(|_| CoreError::Store("cannot encode the request".into()))?;
         let mut nonce_refreshed = false;
         let verified = link.retrying(|link| {
@@ -668,6 +676,7 @@ impl AgentApp {
                 rule_sets: &page.rule_sets,
                 commands: &page.commands,
                 extras: &extras,
+                cash_sent: &cash_sent,
             },
             &now,
         )?;

@@ -8,6 +8,12 @@
 //! - payment codes and payment confirmations → the participant's card (payload members
 //!   `payment_codes: [{record_id, payment_code}]` and `payments: [{record_id, paid_through}]`,
 //!   read when present: the server's payments work adds them);
+//! - commission statements (payload member `statements: [Statement]`, the agent's issued ones
+//!   since the cursor and the running month's provisional one) → kept sealed, an issued one
+//!   replacing the provisional of its month (`crate::incentive::device`); one that does not
+//!   decode (a newer server's layout) is skipped alone, never taking the page's other items down;
+//! - the cash items the request carried → marked sent: the answer is verified, so the server
+//!   has them (it stores them idempotently by id);
 //! - NIK tags: a new branch key replaces the list; tags under the current key are added;
 //! - rule sets: each is loaded with `RuleBook::from_json` and merged into the book in force; one
 //!   that does not load or does not fit (unknown layout from a newer server, overlapping dates)
@@ -22,6 +28,7 @@ use serde::Deserialize;
 
 use super::state::{self, Identity};
 use crate::error::CoreError;
+use crate::incentive::{device as incentive_store, Statement};
 use crate::protocol::downsync::{DecisionItem, DeviceCommand, NikTagList};
 use crate::queue::{
     apply_decision_in, apply_payment_code_in, apply_payment_confirmed_in, rfc3339, Decision,
@@ -51,12 +58,18 @@ pub struct Extras {
     pub payment_codes: Vec<PaymentCodeItem>,
     #[serde(default)]
     pub payments: Vec<PaymentItem>,
+    /// Kept as JSON values and decoded one by one in [`apply_page`], so one statement this
+    /// build cannot read does not make the whole member (or the payment codes) unreadable.
+    #[serde(default)]
+    pub statements: Vec<serde_json::Value>,
 }
 
 /// What applying a page changed that the caller must act on.
 #[derive(Debug, Default)]
 pub struct Applied {
     pub decisions: u32,
+    /// Statements kept (an older estimate, or a re-sent issued one, is not).
+    pub statements: u32,
     /// The rule book with the page's rule sets merged in, when any was taken.
     pub rules: Option<RuleBook>,
     /// A verified `wipe` command for this device: the caller erases everything.
@@ -166,6 +179,8 @@ pub struct Page<'a> {
     pub rule_sets: &'a [serde_json::Value],
     pub commands: &'a [DeviceCommand],
     pub extras: &'a Extras,
+    /// Ids of the cash items the signed request carried.
+    pub cash_sent: &'a [String],
 }
 
 /// Applies a page inside the caller's transaction (the caller then moves cursor and nonce, and
@@ -210,6 +225,16 @@ pub fn apply_page(
             &item.paid_through,
         ))?;
     }
+    let received_at = rfc3339(now);
+    for value in &page.extras.statements {
+        let Ok(statement) = serde_json::from_value::<Statement>(value.clone()) else {
+            continue;
+        };
+        if incentive_store::store_statement(conn, sealer, &statement, &received_at)? {
+            applied.statements += 1;
+        }
+    }
+    incentive_store::mark_cash_sent(conn, page.cash_sent, &received_at)?;
     apply_tags(conn, sealer, page.tags)?;
     applied.rules = apply_rule_sets(conn, book, page.rule_sets, now)?;
     applied.wipe = apply_commands(conn, identity, page.commands)?;
@@ -261,5 +286,89 @@ mod tests {
         .unwrap();
         assert_eq!(some.payment_codes[0].payment_code, "KI-1");
         assert_eq!(some.payments[0].paid_through, "2026-12");
+        assert!(some.statements.is_empty());
+    }
+
+    /// A page with statements (one this build cannot read) and the cash its request carried:
+    /// the readable statement is kept, the other skipped, the cash marked sent.
+    #[test]
+    fn statements_are_kept_and_carried_cash_is_marked_sent() {
+        use crate::incentive::Status;
+        use crate::protocol::downsync::CashItem;
+        use crate::queue::testing::{content, fixture_vault};
+        use crate::store::Store;
+        use crate::tariff::YearMonth;
+
+        let dir = tempfile::tempdir().unwrap();
+        let vault = fixture_vault(dir.path());
+        let mut store = Store::open(&dir.path().join("perisai.db"), &vault, true).unwrap();
+        let record = store
+            .insert_submitted(&content(1), crate::queue::Origin::New)
+            .unwrap()
+            .id;
+        let now = DateTime::parse_from_rfc3339("2026-06-02T09:00:00+07:00").unwrap();
+        let cash = CashItem {
+            id: "0192f0a0-0000-7000-8000-00000000c001".into(),
+            record_id: record.clone(),
+            amount: 16_800,
+            months: 1,
+            collected_at: "2026-06-01T09:00:00+07:00".into(),
+        };
+        incentive_store::insert_cash(&store.conn, &store.sealer, &cash).unwrap();
+        let extras: Extras = serde_json::from_value(serde_json::json!({
+            "statements": [
+                {"month": "2026-05", "status": "confirmed", "as_of": "2026-06-01T08:00:00+07:00",
+                 "acquisition": 0, "contribution": 2520, "adjustments": 0, "total": 2520,
+                 "lines": [{"kind": "contribution", "record_id": record, "amount": 2520,
+                            "note": "Iuran bulan ke-1 (15% dari Rp16.800) / Contribution month 1 (15% of Rp16.800)"}]},
+                {"month": "2026-06", "status": "estimated"}
+            ]
+        }))
+        .unwrap();
+        let identity = Identity {
+            device_id: "d".into(),
+            agent_id: "a".into(),
+            branch: "b".into(),
+            server_url: "https://x".into(),
+            server_key: vec![],
+            device_key: vec![],
+            activated_at: "2026-05-01T00:00:00+07:00".into(),
+            next_seq: 1,
+            prev_hash: String::new(),
+            nonce: None,
+            cursor: String::new(),
+            last_sync_at: None,
+            suspended: false,
+        };
+        let (tx, sealer) = store.write_tx().unwrap();
+        let applied = apply_page(
+            &tx,
+            sealer,
+            &identity,
+            &RuleBook::builtin(),
+            &Page {
+                decisions: &[],
+                tags: &NikTagList::default(),
+                rule_sets: &[],
+                commands: &[],
+                extras: &extras,
+                cash_sent: std::slice::from_ref(&cash.id),
+            },
+            &now,
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        assert_eq!(applied.statements, 1);
+        let may = incentive_store::statement_for(
+            &store.conn,
+            &store.sealer,
+            YearMonth::parse("2026-05").unwrap(),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!((may.status, may.total), (Status::Confirmed, 2_520));
+        assert!(incentive_store::unsent_cash(&store.conn, &store.sealer, 10)
+            .unwrap()
+            .is_empty());
     }
 }

@@ -508,7 +508,9 @@ pub fn wipe(conn: &Connection) -> Result<(), CoreError> {
          DELETE FROM sync_batches;
          DELETE FROM sync_nik_tags;
          DELETE FROM sync_rule_sets;
-         DELETE FROM sync_identity;",
+         DELETE FROM sync_identity;
+         DELETE FROM statements;
+         DELETE FROM cash;",
     )?;
     Ok(())
 }
