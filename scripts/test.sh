@@ -27,6 +27,9 @@ cargo test --workspace
 step "Kotlin bindings and Android screen logic on the JVM, against the real library and server"
 bash scripts/jvm-tests.sh
 
+step "Supervisors' web app in headless Chromium against the real server and devices (screenshots to docs/screenshots/)"
+bash scripts/web-tests.sh
+
 step "Syntax check of the Swift and Android UI sources that cannot be compiled here"
 bash scripts/check-mobile-syntax.sh
 
