@@ -110,10 +110,13 @@ impl CoreError {
                 "Data belum benar. Periksa isian yang ditandai.",
                 "The data is not valid yet. Check the marked fields.",
             ),
-            CoreError::InvalidParameter { field, .. } => Message::new(
-                format!("Nilai untuk {field} tidak valid."),
-                format!("The value for {field} is not valid."),
-            ),
+            CoreError::InvalidParameter { field, .. } => {
+                let (id, en) = parameter_label(field);
+                Message::new(
+                    format!("Nilai untuk {id} tidak valid."),
+                    format!("The value for {en} is not valid."),
+                )
+            }
             CoreError::NotFound => Message::new(
                 "Data pendaftaran tidak ditemukan di perangkat ini.",
                 "The enrollment was not found on this device.",
@@ -292,3 +295,18 @@ impl From<rusqlite::Error> for CoreError {
         CoreError::Store(e.to_string())
     }
 }
+
+/// How a parameter reads to the agent, Indonesian and English (its name when not listed).
+fn parameter_label(field: &str) -> (&str, &str) {
+    match field {
+        "amount" => ("jumlah uang", "the amount"),
+        "months" => ("jumlah bulan", "the number of months"),
+        "month" => ("bulan", "the month"),
+        "code" => ("kode aktivasi", "the activation code"),
+        "fingerprint" => ("sidik jari server", "the server fingerprint"),
+        "enrolled_on" => ("tanggal pendaftaran", "the enrollment date"),
+        "state" => ("status", "the state"),
+        other => (other, other),
+    }
+}
+

@@ -18,6 +18,7 @@ struct HomeView: View {
                     CountRow(label: "Disetujui", count: s.approved)
                     CountRow(label: "Perlu diperbaiki", count: s.needsFix)
                     CountRow(label: "Draf", count: s.drafts)
+                    if s.unsentCash > 0 { CountRow(label: "Uang tunai belum terkirim", count: s.unsentCash) }
                     Text(s.lastSync.map { "Terakhir terkirim: \($0)" } ?? "Belum pernah terkirim").font(.footnote)
                 }
                 Button("Kirim") {

@@ -49,34 +49,32 @@ struct MyEnrollmentsView: View {
     }
 }
 
-/// "Peserta saya": approved participants, next due month and payment code.
+/// "Peserta saya": approved participants, next due month, payment code, and cash taken.
 struct ParticipantsView: View {
     @EnvironmentObject var model: AppModel
     @State private var rows: [ParticipantRow] = []
 
     var body: some View {
-        List(rows) { p in
-            VStack(alignment: .leading) {
-                Text(p.name ?? "—").font(.headline)
-                if let nik = p.nikMasked { Text(nik) }
-                if let due = p.nextDueMonth { Text("Iuran berikutnya: \(due)") }
-                Text(p.paymentCode.map { "Kode iuran: \($0)" } ?? "Kode iuran belum ada")
-                Text(p.paymentStatus).font(.footnote)
+        List {
+            if rows.isEmpty { Text("Belum ada peserta yang disetujui.") }
+            ForEach(rows) { p in
+                VStack(alignment: .leading) {
+                    Text(p.name).font(.headline)
+                    Text(p.nikMasked)
+                    Text("Iuran berikutnya: \(p.nextDueLabel)")
+                    Text(p.paymentCode.map { "Kode iuran: \($0)" } ?? "Kode iuran belum ada (menunggu persetujuan)")
+                    if let status = p.paymentStatus { Text(status).font(.footnote) }
+                    NavigationLink("Catat uang tunai") { CashView(recordId: p.id) }
+                }
             }
         }
         .navigationTitle("Peserta saya")
         .onAppear {
-            model.run({ try ParticipantRow.load(app: $0) }) { result in
+            let lang = model.lang
+            model.run({ try ParticipantRow.load(app: $0, lang: lang) }) { result in
                 if case let .success(list) = result { rows = list }
             }
         }
-    }
-}
-
-/// Commission statements come with the core's commission API (not in the facade yet).
-struct CommissionView: View {
-    var body: some View {
-        Text("Insentif tampil di sini setelah sinkronisasi.").padding().navigationTitle("Insentif")
     }
 }
 

@@ -22,6 +22,7 @@ struct ReceiptScreen: View {
                 }
                 if let url = smsURL(r.shareText()) { Link("Kirim lewat SMS", destination: url) }
                 ShareLink("Bagikan", item: r.shareText())
+                NavigationLink("Catat uang tunai") { CashView(recordId: id) }
             }
         }
         .navigationTitle("Bukti pendaftaran")

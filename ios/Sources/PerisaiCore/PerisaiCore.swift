@@ -29,6 +29,12 @@ extension PerisaiError {
         }
     }
 
+    /// The request parameter at fault (`amount`, `months`, `month`…), when the core names one.
+    public var field: String? {
+        if case let .Failed(_, _, _, field) = self { return field }
+        return nil
+    }
+
     /// The core's message (never personal data) in the agent's language.
     public func message(_ lang: Lang) -> String {
         switch self {

@@ -62,6 +62,9 @@ public final class EnrollmentForm {
         if let draftId {
             self.draftId = draftId
             try fill(json: app.loadDraft(draftId: draftId))
+        } else if let correcting, let json = try? app.enrollmentJson(id: correcting) {
+            // The record to fix, as the core keeps it (nothing when its content was erased).
+            try fill(json: json)
         }
     }
 

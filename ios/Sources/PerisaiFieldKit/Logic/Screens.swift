@@ -1,5 +1,6 @@
 // The other screens' state, each read from the core (Swift twins of the Android app's
-// HomeState.kt, ReceiptView.kt, MyEnrollments.kt and MyParticipants.kt).
+// HomeState.kt, ReceiptView.kt, MyEnrollments.kt and MyParticipants.kt; Commission.swift and
+// CashEntry.swift hold the commission and cash screens').
 
 import Foundation
 import PerisaiCore
@@ -16,15 +17,19 @@ public struct HomeState: Equatable {
     public let lastSync: String?
     public let activated: Bool
     public let suspended: Bool
+    /// Cash the agent recorded that no sync has carried to the branch yet.
+    public let unsentCash: UInt64
 
     public static func load(app: AgentAppProtocol) throws -> HomeState {
         let s = try app.queueStatus()
         let device = try app.deviceStatus()
+        let unsentCash = try app.unsentCash()
         func n(_ states: String...) -> UInt64 { states.reduce(0) { $0 + (s[$1] ?? 0) } }
         return HomeState(
             toSend: n("queued"), sending: n("sent"), awaitingReview: n("accepted", "flagged"),
             approved: n("approved"), needsFix: n("has_issues", "rejected"), drafts: n("draft"),
-            lastSync: device.lastSyncAt.map(localTime), activated: device.activated, suspended: device.suspended
+            lastSync: device.lastSyncAt.map(localTime), activated: device.activated, suspended: device.suspended,
+            unsentCash: unsentCash
         )
     }
 
@@ -64,6 +69,7 @@ public struct ReceiptModel {
         if let date = receipt.enrolledOn { out.append((id ? "Tanggal daftar" : "Enrolled on", date)) }
         out.append((id ? "Status pembayaran" : "Payment status", receipt.paymentStatus))
         if let code = receipt.paymentCode { out.append((id ? "Kode iuran" : "Payment code", code)) }
+        if let due = receipt.nextDueMonth { out.append((id ? "Iuran berikutnya" : "Next contribution due", due)) }
         return out
     }
 
@@ -104,20 +110,29 @@ public enum RecordStates {
     public static func canWithdraw(_ state: RecordState) -> Bool { state == .queued || state == .draft }
 }
 
-/// "Peserta saya": approved participants with their due month and payment code, from receipts.
+/// "Peserta saya": approved participants with their due month and payment code, from the core's
+/// participant cards (kept also after a record's purge); the receipt says whether a payment was
+/// confirmed.
 public struct ParticipantRow: Identifiable {
     public let id: String
-    public let name: String?
-    public let nikMasked: String?
-    public let nextDueMonth: String?
+    public let name: String
+    public let nikMasked: String
+    /// `YYYY-MM`: the first contribution month not yet confirmed paid.
+    public let nextDueMonth: String
+    /// `Desember 2026`.
+    public let nextDueLabel: String
     public let paymentCode: String?
-    public let paymentStatus: String
+    /// `BELUM DIBAYAR` / `SUDAH DIBAYAR` (nil when the receipt is gone).
+    public let paymentStatus: String?
 
-    public static func load(app: AgentAppProtocol) throws -> [ParticipantRow] {
-        try app.list(state: .approved).map { summary in
-            let r = try app.receipt(id: summary.id)
-            return ParticipantRow(id: r.id, name: r.fullName, nikMasked: r.nikMasked, nextDueMonth: r.nextDueMonth,
-                                  paymentCode: r.paymentCode, paymentStatus: r.paymentStatus)
-        }
+    public static func load(app: AgentAppProtocol, lang: Lang) throws -> [ParticipantRow] {
+        try app.participants()
+            .filter { $0.status == .approved }
+            .map { card in
+                ParticipantRow(id: card.recordId, name: card.name, nikMasked: card.nikMasked,
+                               nextDueMonth: card.nextDueMonth, nextDueLabel: CalendarText.month(card.nextDueMonth, lang),
+                               paymentCode: card.paymentCode, paymentStatus: (try? app.receipt(id: card.recordId))?.paymentStatus)
+            }
+            .sorted { $0.nextDueMonth < $1.nextDueMonth }
     }
 }

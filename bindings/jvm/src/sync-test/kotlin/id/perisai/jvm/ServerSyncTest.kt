@@ -1,24 +1,33 @@
 package id.perisai.jvm
 
+import id.perisai.ffi.LineKind
 import id.perisai.ffi.PerisaiException
 import id.perisai.ffi.RecordState
 import id.perisai.ffi.SyncObserver
 import id.perisai.ffi.SyncReport
 import id.perisai.field.logic.ActivationRequest
+import id.perisai.field.logic.CalendarText
+import id.perisai.field.logic.CashEntry
+import id.perisai.field.logic.Commission
 import id.perisai.field.logic.DeviceSync
 import id.perisai.field.logic.HomeState
 import id.perisai.field.logic.Lang
 import id.perisai.field.logic.MyEnrollments
 import id.perisai.field.logic.MyParticipants
 import id.perisai.field.logic.Outcome
+import id.perisai.field.logic.ReceiptView
 import id.perisai.field.logic.SubmitResult
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.Timeout
 import org.junit.jupiter.api.assertThrows
+import java.time.OffsetDateTime
+import java.time.ZoneOffset
+import java.time.format.DateTimeFormatter
 import java.util.Collections
 
 /**
@@ -97,6 +106,82 @@ class ServerSyncTest {
                 val again = device.sync()
                 assertTrue(again is DeviceSync.Result.Done, again.toString())
                 assertEquals(1uL, (again as DeviceSync.Result.Done).report.accepted)
+            }
+        }
+    }
+
+    @Test
+    @Timeout(300)
+    fun `an approved participant's payment code, cash, payment and commission reach the agent's screens`() {
+        RealServer.start(dir).use { server ->
+            val (_, code) = server.agentWithCode()
+            Fixtures.open(dir.resolve("phone")).use { app ->
+                val device = DeviceSync(app, Fixtures.kotlinSigner(), Lang.ID)
+                assertTrue(device.activate(ActivationRequest(server.url, code, null)) is Outcome.Ok)
+                val id = app.submit(Fixtures.enrollment(), false).id
+                assertTrue(device.sync() is DeviceSync.Result.Done)
+                server.admin("decide", "--record", id, "--decision", "approved")
+                assertTrue(device.sync() is DeviceSync.Result.Done)
+
+                // The branch issued the payment code on approval; sync brought it to the card.
+                val row = MyParticipants(app, Lang.ID).rows().single()
+                assertEquals(id, row.recordId)
+                assertEquals("SITI AMINAH", row.name)
+                assertNotNull(row.paymentCode, "the code comes down with the approval")
+                val paymentCode = row.paymentCode!!
+                assertEquals(app.receipt(id).paymentCode, paymentCode)
+                assertEquals("2026-11", row.nextDueMonth)
+                assertEquals("November 2026", row.nextDueLabel)
+                assertEquals("BELUM DIBAYAR", row.paymentStatus)
+
+                // Cash taken from her: recorded, still not paid, and gone with the next sync.
+                val cash = CashEntry.load(app, id, Lang.ID)
+                assertEquals(paymentCode, cash.participant?.paymentCode)
+                cash.setAmount("26.800")
+                cash.setMonths("1")
+                val saved = cash.save()
+                assertTrue(saved is CashEntry.Result.Saved, saved.toString())
+                assertEquals("BELUM DIBAYAR", (saved as CashEntry.Result.Saved).paymentStatus)
+                assertEquals(1uL, app.unsentCash())
+                assertTrue(device.sync() is DeviceSync.Result.Done)
+                assertEquals(0uL, app.unsentCash(), "the sync carried the cash record to the branch")
+                assertEquals("BELUM DIBAYAR", ReceiptView.load(app, id, Lang.ID).paymentStatus, "only the payment channel confirms")
+
+                // The payment channel confirms November, paid now: the receipt reads paid, the
+                // next month falls due, and the running month's estimate has her contribution line.
+                val paidAt = OffsetDateTime.now(ZoneOffset.ofHours(7)).minusMinutes(1)
+                    .format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssXXX"))
+                val csv = dir.resolve("payments.csv").toFile()
+                csv.writeText("payment_ref,nik,contribution_month,amount,paid_at\nPAY-1,$paymentCode,2026-11,26800,$paidAt\n")
+                val imported = server.admin("import-payments", "--file", csv.path)
+                assertTrue(imported.contains("\"imported\":1"), imported)
+                assertTrue(device.sync() is DeviceSync.Result.Done)
+                assertEquals("SUDAH DIBAYAR", ReceiptView.load(app, id, Lang.ID).paymentStatus)
+                assertEquals("2026-12", MyParticipants(app, Lang.ID).rows().single().nextDueMonth)
+
+                val commission = Commission(app, Lang.ID)
+                val running = commission.start().let { (it as Outcome.Ok).value }
+                assertFalse(running.confirmed, "the running month is an estimate")
+                assertTrue(running.statusText.startsWith("Sementara per "), running.statusText)
+                // 15% of the Rp26.800 paid, for her first contribution month (DOMAIN.md §7).
+                val line = running.lines.single { it.kind == LineKind.CONTRIBUTION }
+                assertEquals(4_020L, line.amount)
+                assertEquals("Rp4.020", line.amountFormatted)
+                assertEquals("SITI AMINAH", line.participant)
+                assertTrue(line.note.startsWith("Iuran bulan ke-1"), line.note)
+                assertFalse(line.note.contains(" / "), "only the agent's language")
+                assertEquals("Total" to running.totalFormatted, running.totals.last())
+                assertEquals(running.lines.sumOf { it.amount }, running.total)
+
+                // The month before, once the branch issued it, is confirmed and says when.
+                val previous = CalendarText.shift(running.month, -1)!!
+                server.admin("issue-statements", "--month", previous)
+                assertTrue(device.sync() is DeviceSync.Result.Done)
+                val issued = commission.previous().let { (it as Outcome.Ok).value }
+                assertEquals(previous, issued.month)
+                assertTrue(issued.confirmed, issued.toString())
+                assertTrue(Regex("""Resmi, diterbitkan \d{2}/\d{2}/\d{4}""").matches(issued.statusText), issued.statusText)
+                assertTrue(issued.canGoNext)
             }
         }
     }

@@ -273,6 +273,21 @@ class AppLogicTest {
     }
 
     @Test
+    fun `a correction form opens with the record as the core keeps it`() {
+        val old = app.submit(Fixtures.enrollment(name = "Siti Aminh"), false)
+        val form = MyEnrollments(app, Lang.ID).startFix(old.id)
+        assertEquals("3201155501900002", form.field("nik").text)
+        assertEquals("siti aminh", form.field("full_name").text.lowercase())
+        assertEquals("2000000", form.field("monthly_income").text)
+        assertEquals(setOf(0), form.field("programs").selected)
+        assertTrue(form.field("consent").checked)
+        form.setText("full_name", "Siti Aminah")
+        val result = form.submit(acceptWarnings = true)
+        assertTrue(result is SubmitResult.Done, result.toString())
+        assertEquals("SITI AMINAH", app.receipt((result as SubmitResult.Done).submitted.id).fullName)
+    }
+
+    @Test
     fun `every state has a label in both languages`() {
         for (state in RecordState.entries) {
             assertTrue(RecordStates.label(state, Lang.ID).isNotBlank())

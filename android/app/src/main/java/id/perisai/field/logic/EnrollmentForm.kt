@@ -316,8 +316,9 @@ class EnrollmentForm private constructor(
 
         /**
          * Core: a form that corrects record [recordId] (a "has issues" or rejected one); submitting
-         * it queues a new record that supersedes the old one. [previousJson] fills it when the
-         * enrollment's content is at hand.
+         * it queues a new record that supersedes the old one. It is filled with [previousJson]
+         * when given, else with the record's enrollment as the core keeps it (`enrollmentJson`);
+         * empty when the core no longer has the content (erased).
          */
         fun correction(
             app: AgentAppInterface,
@@ -326,7 +327,12 @@ class EnrollmentForm private constructor(
             previousJson: String? = null,
         ): EnrollmentForm {
             val form = EnrollmentForm(app, app.form(), lang, correcting = recordId)
-            previousJson?.let { form.fill(Json.parseToJsonElement(it) as? JsonObject ?: JsonObject(emptyMap())) }
+            val json = previousJson ?: try {
+                app.enrollmentJson(recordId)
+            } catch (e: PerisaiException) {
+                null
+            }
+            json?.let { form.fill(Json.parseToJsonElement(it) as? JsonObject ?: JsonObject(emptyMap())) }
             return form
         }
     }

@@ -7,8 +7,8 @@ import java.time.format.DateTimeParseException
 
 /**
  * The home screen: what waits to be sent, what came back with issues, and when the last sync was.
- * The counts are the core's `queueStatus()` and the sync status its `deviceStatus()`; the screen
- * adds nothing to them.
+ * The counts are the core's `queueStatus()` and `unsentCash()`, and the sync status its
+ * `deviceStatus()`; the screen adds nothing to them.
  */
 data class HomeState(
     /** Submitted, not yet in a batch (the "Kirim" button sends them). */
@@ -27,9 +27,11 @@ data class HomeState(
     val activated: Boolean,
     /** The server said the agent is suspended: records are kept, nothing is sent. */
     val suspended: Boolean,
+    /** Cash the agent recorded that no sync has carried to the branch yet. */
+    val unsentCash: Long = 0,
 ) {
     /** The "Kirim" button is worth showing. */
-    val hasSomethingToSend: Boolean get() = toSend + sending > 0
+    val hasSomethingToSend: Boolean get() = toSend + sending + unsentCash > 0
 
     companion object {
         /** Core: the counts and the device's sync status now. */
@@ -47,6 +49,7 @@ data class HomeState(
                 lastSync = device.lastSyncAt?.let(::localTime),
                 activated = device.activated,
                 suspended = device.suspended,
+                unsentCash = app.unsentCash().toLong(),
             )
         }
 

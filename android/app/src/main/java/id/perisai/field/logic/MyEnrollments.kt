@@ -63,7 +63,10 @@ class MyEnrollments(private val app: AgentAppInterface, val lang: Lang) {
         )
     }
 
-    /** Core: the form that fixes a "has issues" record; submitting it supersedes the old one. */
+    /**
+     * Core: the form that fixes a "has issues" record, filled with its enrollment (the core's copy
+     * unless [previousJson] is given); submitting it supersedes the old one.
+     */
     fun startFix(id: String, previousJson: String? = null): EnrollmentForm =
         EnrollmentForm.correction(app, lang, id, previousJson)
 

@@ -62,7 +62,7 @@ fun PerisaiNavHost(core: Core, activity: FragmentActivity) {
             ReceiptScreen(core, id, onCash = { nav.navigate("cash/$id") }, onDone = { nav.popBackStack("home", false) })
         }
         composable("cash/{id}") { entry ->
-            CashScreen(entry.arguments?.getString("id").orEmpty(), onDone = { nav.popBackStack() })
+            CashScreen(core, entry.arguments?.getString("id").orEmpty(), onDone = { nav.popBackStack() })
         }
         composable("mine") {
             MyEnrollmentsScreen(core, onOpen = { id -> nav.navigate("detail/$id") }, onBack = { nav.popBackStack() })
@@ -77,7 +77,9 @@ fun PerisaiNavHost(core: Core, activity: FragmentActivity) {
                 onBack = { nav.popBackStack() },
             )
         }
-        composable("participants") { ParticipantsScreen(core, onBack = { nav.popBackStack() }) }
-        composable("commission") { CommissionScreen(onBack = { nav.popBackStack() }) }
+        composable("participants") {
+            ParticipantsScreen(core, onCash = { id -> nav.navigate("cash/$id") }, onBack = { nav.popBackStack() })
+        }
+        composable("commission") { CommissionScreen(core, onBack = { nav.popBackStack() }) }
     }
 }

@@ -3,26 +3,102 @@ package id.perisai.field.ui.screens
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.text.KeyboardOptions
+import androidx.compose.foundation.verticalScroll
+import androidx.compose.material3.Button
+import androidx.compose.material3.Card
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
+import androidx.lifecycle.viewmodel.compose.viewModel
 import id.perisai.field.R
+import id.perisai.field.logic.CashEntry
+import id.perisai.field.platform.Core
 import id.perisai.field.ui.PerisaiScaffold
 import id.perisai.field.ui.screenPadding
 
 /**
- * Cash collected from participant [recordId]: amount, months, time, recorded in the core so the
- * server can reconcile it with the payment channel (DOMAIN.md §6). The facade does not export the
- * call yet (`AgentApp.record_cash`); the receipt keeps saying BELUM DIBAYAR either way.
+ * Cash collected from the participant of [recordId]: amount and months, recorded by the core with
+ * the time and sent with the next sync, so the server can reconcile it with the payment channel
+ * (DOMAIN.md §6). The core checks the values; its message shows under the input it names. The
+ * receipt keeps saying BELUM DIBAYAR until the server confirms the payment.
  */
 @Composable
-fun CashScreen(@Suppress("UNUSED_PARAMETER") recordId: String, onDone: () -> Unit) {
+fun CashScreen(core: Core, recordId: String, onDone: () -> Unit) {
+    val vm: CashViewModel = viewModel(key = "cash-$recordId") { CashViewModel(core, recordId) }
     PerisaiScaffold(title = stringResource(R.string.cash_title), onBack = onDone) { padding ->
-        Column(Modifier.fillMaxSize().screenPadding(padding), verticalArrangement = Arrangement.spacedBy(12.dp)) {
-            Text(stringResource(R.string.cash_pending))
-            Text(stringResource(R.string.receipt_unpaid_banner))
+        Column(
+            Modifier.fillMaxSize().screenPadding(padding).verticalScroll(rememberScrollState()),
+            verticalArrangement = Arrangement.spacedBy(12.dp),
+        ) {
+            vm.participant?.let { ParticipantCard(it) }
+            vm.receiptContribution?.let { Text(stringResource(R.string.cash_receipt_contribution, it)) }
+            val done = vm.saved
+            if (done == null) {
+                OutlinedTextField(
+                    value = vm.amount,
+                    onValueChange = vm::setAmount,
+                    label = { Text(stringResource(R.string.cash_amount)) },
+                    isError = vm.amountError != null,
+                    supportingText = { vm.amountError?.let { Text(it) } },
+                    keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Number),
+                    singleLine = true,
+                    modifier = Modifier.fillMaxWidth(),
+                )
+                OutlinedTextField(
+                    value = vm.months,
+                    onValueChange = vm::setMonths,
+                    label = { Text(stringResource(R.string.cash_months)) },
+                    isError = vm.monthsError != null,
+                    supportingText = { vm.monthsError?.let { Text(it) } },
+                    keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Number),
+                    singleLine = true,
+                    modifier = Modifier.fillMaxWidth(),
+                )
+                vm.problem?.let { Text(it, color = MaterialTheme.colorScheme.error) }
+                Button(onClick = vm::save, enabled = !vm.saving, modifier = Modifier.fillMaxWidth()) {
+                    Text(stringResource(R.string.cash_save))
+                }
+                Text(stringResource(R.string.receipt_unpaid_banner), style = MaterialTheme.typography.bodySmall)
+            } else {
+                Saved(done)
+                Button(onClick = onDone, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.receipt_done)) }
+            }
         }
     }
+}
+
+@Composable
+private fun ParticipantCard(p: CashEntry.Participant) {
+    Card(Modifier.fillMaxWidth()) {
+        Column(Modifier.padding(12.dp)) {
+            Text(p.name, style = MaterialTheme.typography.titleMedium)
+            Text(p.nikMasked)
+            Text(p.paymentCode?.let { stringResource(R.string.participants_code, it) } ?: stringResource(R.string.participants_no_code))
+        }
+    }
+}
+
+/** Recorded on the phone; the payment status stays the core's: BELUM DIBAYAR until confirmed. */
+@Composable
+private fun Saved(done: CashEntry.Result.Saved) {
+    Text(
+        stringResource(R.string.cash_recorded, done.cash.amountFormatted, done.cash.months.toInt(), done.collectedAt),
+        style = MaterialTheme.typography.titleMedium,
+    )
+    Text(
+        done.paymentStatus,
+        style = MaterialTheme.typography.headlineMedium,
+        color = if (done.paid) MaterialTheme.colorScheme.primary else MaterialTheme.colorScheme.error,
+    )
+    Text(stringResource(R.string.cash_saved))
+    Text(stringResource(R.string.cash_unsent, done.unsent.toInt()), style = MaterialTheme.typography.bodySmall)
 }

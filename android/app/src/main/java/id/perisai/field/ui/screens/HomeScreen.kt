@@ -78,6 +78,7 @@ fun HomeScreen(
                         Count(stringResource(R.string.home_approved), s.approved)
                         Count(stringResource(R.string.home_needs_fix), s.needsFix)
                         Count(stringResource(R.string.home_drafts), s.drafts)
+                        if (s.unsentCash > 0) Count(stringResource(R.string.home_unsent_cash), s.unsentCash)
                         Text(
                             s.lastSync?.let { stringResource(R.string.home_last_sync, it) }
                                 ?: stringResource(R.string.home_never_synced),
