@@ -149,6 +149,18 @@ pub enum AdminCommand {
         #[arg(long)]
         branch: Option<String>,
     },
+    /// Erase a person's data at their request (UU PDP): the record keeps only what prices its
+    /// contributions; the audit log keeps the request's reference. Erasing again changes nothing.
+    Erase {
+        #[arg(long)]
+        record: String,
+        /// The request's reference (a letter number, not personal data).
+        #[arg(long)]
+        reference: String,
+        /// Only needed when several branches hold the same record id.
+        #[arg(long)]
+        branch: Option<String>,
+    },
     /// Export a branch's enrollments.
     Export {
         #[arg(long)]
@@ -159,6 +171,12 @@ pub enum AdminCommand {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+    /// Publish a rule set (one object or an array, the format of core/rulesets/*.json) to the
+    /// devices and to the server's validation; prints its id(s). Publishing again changes nothing.
+    PublishRules {
+        #[arg(long)]
+        file: PathBuf,
+    },
     /// Online consistent backup to FILE.
     Backup { file: PathBuf },
     /// Which records a device or an account could reach.
@@ -168,17 +186,36 @@ pub enum AdminCommand {
         #[arg(long)]
         user: Option<String>,
     },
-    /// Not available yet (payments issue).
-    #[command(hide = true)]
+    /// Import payment confirmations (CSV: payment_ref,nik,contribution_month,amount,paid_at);
+    /// prints {"imported","duplicates","errors":[{"line","code"}]}. Importing again changes nothing.
     ImportPayments {
         #[arg(long)]
-        file: Option<PathBuf>,
+        file: PathBuf,
     },
-    /// Not available yet (statements issue).
-    #[command(hide = true)]
+    /// Issue every agent's and Wadah's incentive statement for an ended month (YYYY-MM);
+    /// running it again changes nothing.
     IssueStatements {
         #[arg(long)]
-        month: Option<String>,
+        month: String,
+    },
+    /// From month YYYY-MM on, pay a Wadah's agents under an incentive scheme of the built-in
+    /// library (e.g. perisai-2022); prints the scheme id. The month must come after the latest
+    /// month issued for the Wadah's branch. Assigning the same again changes nothing.
+    AssignScheme {
+        #[arg(long)]
+        wadah: String,
+        #[arg(long)]
+        scheme: String,
+        #[arg(long)]
+        from: String,
+    },
+    /// Set a branch's time zone: +HH:MM or -HH:MM (UTC-12:00 to UTC+14:00), or WIB (+07:00),
+    /// WITA (+08:00), WIT (+09:00); prints it as +HH:MM. Without one, a branch is on WIB.
+    SetTimeZone {
+        #[arg(long)]
+        branch: String,
+        #[arg(long, allow_hyphen_values = true)]
+        utc_offset: String,
     },
 }
 
@@ -269,6 +306,16 @@ pub async fn serve(
     let config = config_from(&db, args);
     let state = AppState::new(db, keys.clone(), config)
         .map_err(|e| Failure::new(format!("metrics: {e}")))?;
+    state.refresh_rules().await;
+    let refresher = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        every.tick().await;
+        loop {
+            every.tick().await;
+            refresher.refresh_rules().await;
+        }
+    });
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .map_err(|e| Failure::new(format!("cannot listen on {}: {:?}", args.listen, e.kind())))?;
@@ -409,6 +456,21 @@ async fn run_admin(db: &Db, keys: &ServerKeys, command: AdminCommand) -> Result<
             .await?;
             println!("{id}");
         }
+        AdminCommand::Erase {
+            record,
+            reference,
+            branch,
+        } => {
+            match admin::erase::erase_from_cli(db, keys, &record, branch.as_deref(), &reference)
+                .await?
+            {
+                admin::erase::Erased::Now { branch } => println!("{branch}/{record}"),
+                admin::erase::Erased::Already { branch } => {
+                    eprintln!("sudah dihapus sebelumnya / already erased: nothing changed");
+                    println!("{branch}/{record}");
+                }
+            }
+        }
         AdminCommand::Export {
             branch,
             format,
@@ -432,6 +494,14 @@ async fn run_admin(db: &Db, keys: &ServerKeys, command: AdminCommand) -> Result<
             };
             eprintln!("exported {rows} rows (recorded in the audit log)");
         }
+        AdminCommand::PublishRules { file } => {
+            let json = read_small_file(&file, admin::rules::MAX_FILE_BYTES)?;
+            let (ids, changed) = admin::rules::publish(db, &json).await?;
+            if !changed {
+                eprintln!("already published: nothing changed");
+            }
+            println!("{}", ids.join(","));
+        }
         AdminCommand::Backup { file } => {
             let what = admin::backup::backup(db, &file).await?;
             println!("{what}");
@@ -446,16 +516,63 @@ async fn run_admin(db: &Db, keys: &ServerKeys, command: AdminCommand) -> Result<
             };
             println!("{report}");
         }
-        AdminCommand::ImportPayments { .. } => {
-            return Err(Failure::new(
-                "admin import-payments is not available yet (it comes with the payments issue)",
-            ));
+        AdminCommand::ImportPayments { file } => {
+            // Quotes with the rule sets in force on the server, published updates included.
+            let book = {
+                let mut conn = db.pool().acquire().await.map_err(AdminError::from)?;
+                admin::rules::book(&mut conn).await?
+            };
+            let report =
+                crate::payments::import::import_file(db, keys, &book, &file, crate::db::now_ms())
+                    .await?;
+            let json = serde_json::to_string(&report)
+                .map_err(|e| Failure::new(format!("cannot print the report: {e}")))?;
+            println!("{json}");
+            if report.header_refused() {
+                return Err(Failure::new(format!(
+                    "the header must be {}",
+                    crate::payments::import::HEADER.join(",")
+                )));
+            }
         }
-        AdminCommand::IssueStatements { .. } => {
-            return Err(Failure::new(
-                "admin issue-statements is not available yet (it comes with the statements issue)",
-            ));
+        AdminCommand::IssueStatements { month } => {
+            let issued =
+                crate::payments::statements::issue(db, keys, &month, crate::db::now_ms()).await?;
+            let json = serde_json::to_string(&issued)
+                .map_err(|e| Failure::new(format!("cannot print the report: {e}")))?;
+            println!("{json}");
+        }
+        AdminCommand::AssignScheme {
+            wadah,
+            scheme,
+            from,
+        } => {
+            if !crate::payments::schemes::assign(db, &wadah, &scheme, &from).await? {
+                eprintln!("already assigned: nothing changed");
+            }
+            println!("{scheme}");
+        }
+        AdminCommand::SetTimeZone { branch, utc_offset } => {
+            let minutes = crate::payments::time_zone::parse_offset(&utc_offset)?;
+            if !crate::payments::time_zone::set(db, &branch, minutes).await? {
+                eprintln!("already set: nothing changed");
+            }
+            println!("{}", crate::payments::time_zone::format_offset(minutes));
         }
     }
     Ok(())
+}
+
+/// Reads a small text file given on the command line, refusing one larger than `limit` bytes
+/// or not UTF-8 (the message names the file, never its content).
+fn read_small_file(path: &std::path::Path, limit: usize) -> Result<String, Failure> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Failure::new(format!("cannot read {}: {:?}", path.display(), e.kind())))?;
+    if bytes.len() > limit {
+        return Err(Failure::new(format!(
+            "{} is larger than {limit} bytes",
+            path.display()
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| Failure::new(format!("{} is not UTF-8", path.display())))
 }

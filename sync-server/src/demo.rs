@@ -287,9 +287,9 @@ pub async fn run(db: Db, keys: Arc<ServerKeys>, args: &DemoArgs) -> Result<(), F
     };
     let target = local_target(addr);
     console.plain(format!(
-        "masuk sebagai supervisor: http://{target}/login (aplikasi web supervisor hadir di issue \
-         berikutnya; sementara itu: {export}) / supervisor login: http://{target}/login (the \
-         supervisors' web app comes in a later issue; until then: {export})"
+        "aplikasi web supervisor: buka http://{target}/login di peramban (ekspor CSV juga: \
+         {export}) / supervisors' web app: open http://{target}/login in a browser (CSV export \
+         too: {export})"
     ));
     let folders = match devices {
         1 => format!("{}/1", folder.display()),

@@ -1,8 +1,11 @@
-//! What flows down to devices, since a cursor: review decisions on the agent's records, the
-//! branch's new NIK tags, rule-set updates and commands for this device (DESIGN.md §4 Downsync).
+//! What flows down to devices, since a cursor: review decisions on the agent's records (with the
+//! payment codes of approved ones), the branch's new NIK tags, rule-set updates, commands for
+//! this device, the agent's payment confirmations and incentive statements (DESIGN.md §4
+//! Downsync; the payment parts are built in `payments::downsync` and `payments::statements`).
 //!
-//! The cursor is opaque to devices: `d<id>.t<id>.c<id>.r<id>`, the last id delivered from each
-//! table. Rows are read in id order and only a *settled* prefix is delivered: rows written within
+//! The cursor is opaque to devices: `d<id>.t<id>.c<id>.r<id>.y<id>.s<id>`, the last id delivered
+//! from each table (`y`: payments, `s`: issued statements). A cursor of the four first parts
+//! only (handed out before payments existed) reads as `y0.s0`. Rows are read in id order and only a *settled* prefix is delivered: rows written within
 //! the last `downsync_settle` may belong to transactions still running elsewhere (PostgreSQL
 //! hands out ids before commit), and a later-committing lower id must never be skipped.
 
@@ -12,8 +15,11 @@ use perisai_core::protocol::downsync::{DecisionItem, DeviceCommand, NikTagList};
 use perisai_core::seal::Purpose;
 use sqlx::AnyConnection;
 
+use crate::admin::AdminError;
 use crate::db::{col, now_ms, rfc3339};
 use crate::keys::ServerKeys;
+use crate::payments::downsync::{self as payment_feed, PaymentCodeItem, PaymentItem};
+use crate::payments::statements;
 
 /// Positions in each feed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -22,6 +28,8 @@ pub struct Cursor {
     pub tags: i64,
     pub commands: i64,
     pub rule_sets: i64,
+    pub payments: i64,
+    pub statements: i64,
 }
 
 impl Cursor {
@@ -30,21 +38,28 @@ impl Cursor {
         if text.is_empty() {
             return Some(Cursor::default());
         }
+        const KINDS: [&str; 6] = ["d", "t", "c", "r", "y", "s"];
         let mut cursor = Cursor::default();
-        let mut seen = 0;
-        for part in text.split('.') {
+        let parts: Vec<&str> = text.split('.').collect();
+        if parts.len() != 4 && parts.len() != KINDS.len() {
+            return None;
+        }
+        for (part, expected) in parts.iter().zip(KINDS) {
             let (kind, number) = part.split_at_checked(1)?;
-            let n: i64 = number.parse().ok().filter(|n| *n >= 0)?;
+            if kind != expected || !number.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            let n: i64 = number.parse().ok()?;
             match kind {
                 "d" => cursor.decisions = n,
                 "t" => cursor.tags = n,
                 "c" => cursor.commands = n,
                 "r" => cursor.rule_sets = n,
-                _ => return None,
+                "y" => cursor.payments = n,
+                _ => cursor.statements = n,
             }
-            seen += 1;
         }
-        (seen == 4).then_some(cursor)
+        Some(cursor)
     }
 }
 
@@ -52,8 +67,13 @@ impl std::fmt::Display for Cursor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "d{}.t{}.c{}.r{}",
-            self.decisions, self.tags, self.commands, self.rule_sets
+            "d{}.t{}.c{}.r{}.y{}.s{}",
+            self.decisions,
+            self.tags,
+            self.commands,
+            self.rule_sets,
+            self.payments,
+            self.statements
         )
     }
 }
@@ -65,6 +85,13 @@ pub struct Items {
     pub tags: Vec<u8>,
     pub commands: Vec<DeviceCommand>,
     pub rule_sets: Vec<serde_json::Value>,
+    /// Payment codes of the approved records among `decisions`.
+    pub payment_codes: Vec<PaymentCodeItem>,
+    pub payments: Vec<PaymentItem>,
+    /// The agent's issued statements since the cursor (`perisai_core::incentive::Statement`
+    /// JSON); the downsync answer adds the running month's provisional one
+    /// ([`provisional_statement`]).
+    pub statements: Vec<serde_json::Value>,
     pub cursor: Cursor,
     pub more: bool,
 }
@@ -124,6 +151,7 @@ pub async fn collect(
         });
         items.cursor.decisions = id;
     }
+    items.payment_codes = payment_feed::codes_for(conn, who.branch, &items.decisions).await?;
 
     let rows = sqlx::query(
         "SELECT id, tag, created_ms FROM nik_tags WHERE branch = $1 AND id > $2 ORDER BY id LIMIT $3",
@@ -190,7 +218,45 @@ pub async fn collect(
         }
         items.cursor.rule_sets = col(row, "id")?;
     }
+
+    let payments =
+        payment_feed::payments_since(conn, who.branch, who.agent_id, from.payments, page, cutoff)
+            .await?;
+    items.payments = payments.items;
+    items.cursor.payments = payments.cursor;
+    items.more |= payments.more;
+
+    let issued = statements::issued_since(
+        conn,
+        who.branch,
+        who.agent_id,
+        from.statements,
+        page,
+        cutoff,
+    )
+    .await?;
+    items.statements = issued.items;
+    items.cursor.statements = issued.cursor;
+    items.more |= issued.more;
     Ok(items)
+}
+
+/// The agent's running month as of now, for the end of a downsync answer (a device shows it
+/// labelled provisional with its `as_of`). `None` when it cannot be computed (no scheme in force
+/// for the month, a damaged stored statement): the answer goes out without it, logged.
+pub async fn provisional_statement(
+    conn: &mut AnyConnection,
+    keys: &ServerKeys,
+    who: &Reader<'_>,
+) -> Result<Option<serde_json::Value>, sqlx::Error> {
+    match statements::provisional(conn, keys, who.branch, who.agent_id, now_ms()).await {
+        Ok(statement) => Ok(serde_json::to_value(&statement).ok()),
+        Err(AdminError::Db(e)) => Err(e),
+        Err(e) => {
+            tracing::error!(error = %e, "provisional statement skipped");
+            Ok(None)
+        }
+    }
 }
 
 /// The branch's tag key, as a device receives it.
@@ -222,12 +288,20 @@ mod tests {
             tags: 40,
             commands: 0,
             rule_sets: 1,
+            payments: 7,
+            statements: 2,
         };
-        assert_eq!(c.to_string(), "d3.t40.c0.r1");
-        assert_eq!(Cursor::parse("d3.t40.c0.r1"), Some(c));
+        assert_eq!(c.to_string(), "d3.t40.c0.r1.y7.s2");
+        assert_eq!(Cursor::parse("d3.t40.c0.r1.y7.s2"), Some(c));
         assert_eq!(Cursor::parse(""), Some(Cursor::default()));
+        // A cursor handed out before payments existed starts the payment feeds from the start.
+        let old = Cursor::parse("d3.t40.c0.r1").unwrap();
+        assert_eq!((old.decisions, old.payments, old.statements), (3, 0, 0));
         for junk in [
             "d3",
+            "d3.t40.c0.r1.y7",
+            "t40.d3.c0.r1",
+            "d3.t40.c0.r1.y+7.s2",
             "x1.t1.c1.r1",
             "d-1.t0.c0.r0",
             "d1.t1.c1.r1.d2x",

@@ -31,3 +31,5 @@ pub mod ingest;
 pub mod keys;
 pub mod metrics;
 pub mod openapi;
+pub mod payments;
+pub mod web;

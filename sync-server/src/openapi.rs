@@ -59,7 +59,7 @@ pub fn document() -> Value {
                 }
             }},
             "/v1/downsync": {"post": {
-                "summary": "Decisions, NIK tag deltas, rule sets and device commands since a cursor (signed request).",
+                "summary": "Decisions, payment codes, payment confirmations, statements, NIK tag deltas, rule sets and device commands since a cursor (signed request; it also carries the cash the agent recorded).",
                 "parameters": [
                     {"$ref": "#/components/parameters/Device"},
                     {"name": "Perisai-Nonce", "in": "header", "required": true, "schema": {"type": "string"}, "description": "A nonce from the server's previous signed answer (single use)."},
@@ -130,7 +130,15 @@ pub fn document() -> Value {
                     "batch_codes": {"type": "array", "description": "present when the whole batch was refused (batch.body_undecodable): every record in it is rejected"}
                 }},
                 "NonceResponse": {"type": "object", "properties": {"device_id": {"type": "string"}, "nonce": {"type": "string"}}},
-                "DownsyncRequest": {"type": "object", "additionalProperties": false, "properties": {"cursor": {"type": "string", "description": "opaque; empty for the start"}}},
+                "DownsyncRequest": {"type": "object", "additionalProperties": false, "properties": {
+                    "cursor": {"type": "string", "description": "opaque; empty for the start"},
+                    "cash": {"type": "array", "description": "cash the agent recorded as collected, not yet uploaded; idempotent by id",
+                             "items": {"type": "object", "additionalProperties": false, "required": ["id", "record_id", "amount", "months", "collected_at"], "properties": {
+                                 "id": {"type": "string", "format": "uuid"}, "record_id": {"type": "string"},
+                                 "amount": {"type": "integer", "minimum": 1, "description": "whole rupiah"},
+                                 "months": {"type": "integer", "minimum": 1},
+                                 "collected_at": {"type": "string", "format": "date-time", "description": "device clock"}}}}
+                }},
                 "DownsyncResponse": {"type": "object", "properties": {
                     "cursor": {"type": "string"}, "nonce": {"type": "string"}, "more": {"type": "boolean"},
                     "decisions": {"type": "array", "items": {"type": "object", "properties": {
@@ -138,7 +146,13 @@ pub fn document() -> Value {
                         "reason": {"type": "string"}, "decided_at": {"type": "string", "format": "date-time"}}}},
                     "nik_tag_deltas": {"$ref": "#/components/schemas/NikTagList"},
                     "rule_sets": {"type": "array", "items": {"type": "object"}},
-                    "commands": {"type": "array", "items": {"$ref": "#/components/schemas/DeviceCommand"}}
+                    "commands": {"type": "array", "items": {"$ref": "#/components/schemas/DeviceCommand"}},
+                    "payment_codes": {"type": "array", "description": "the payment code (kode iuran) of each approved record among the decisions",
+                                      "items": {"type": "object", "properties": {"record_id": {"type": "string"}, "payment_code": {"type": "string", "pattern": "^[0-9]{12}$"}}}},
+                    "payments": {"type": "array", "description": "records with payments confirmed since the cursor: the last contribution month paid without a gap",
+                                 "items": {"type": "object", "properties": {"record_id": {"type": "string"}, "paid_through": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"}}}},
+                    "statements": {"type": "array", "description": "the agent's issued monthly incentive statements (month, status confirmed, lines, totals)",
+                                   "items": {"type": "object"}}
                 }},
                 "DeviceCommand": {"type": "object", "properties": {
                     "id": {"type": "string"}, "device_id": {"type": "string"},

@@ -1,6 +1,7 @@
 //! The real `perisai-server` binary: the admin commands' output contract (the bare id or code
 //! on the last stdout line, failures non-zero with a message on stderr), `serve` printing its
-//! address, `demo`, `backup` and `export`.
+//! address, `demo`, `backup` and `export`; `assign-scheme` and `set-time-zone` on SQLite and on
+//! PostgreSQL (when `PERISAI_TEST_POSTGRES_URL` is set).
 
 mod common;
 
@@ -115,11 +116,11 @@ fn admin_commands_print_the_bare_id_last_and_fail_loudly() {
     for (args, what) in [
         (
             vec!["admin", "import-payments", "--file", "x.csv"],
-            "not available yet",
+            "cannot read the payments file",
         ),
         (
-            vec!["admin", "issue-statements", "--month", "2026-11"],
-            "not available yet",
+            vec!["admin", "issue-statements", "--month", "2999-11"],
+            "has not ended yet",
         ),
     ] {
         let output = run(dir.path(), &args);
@@ -405,6 +406,65 @@ fn demo_seeds_prints_codes_and_serves() {
     );
 }
 
+/// `admin publish-rules`: a successor rule set (and the open-ended one closed before it) is
+/// checked as a device would check it, stored once, and served by a restarted server; a rule
+/// set that overlaps, or a file that is not a rule set, is refused with nothing stored.
+#[test]
+fn rule_sets_are_published_checked_and_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let shipped: serde_json::Value =
+        serde_json::from_str(include_str!("../../core/rulesets/bpu-2026.json")).unwrap();
+    let mut closed = shipped.clone();
+    closed["effective_to"] = serde_json::json!("2027-12");
+    let mut successor = shipped.clone();
+    successor["id"] = serde_json::json!("bpu-2028");
+    successor["effective_from"] = serde_json::json!("2028-01");
+    let file = dir.path().join("rules.json");
+    std::fs::write(&file, serde_json::json!([closed, successor]).to_string()).unwrap();
+    let publish = |path: &Path| {
+        run(
+            dir.path(),
+            &["admin", "publish-rules", "--file", path.to_str().unwrap()],
+        )
+    };
+
+    assert_eq!(last_line(&publish(&file)), "bpu-2026,bpu-2028");
+    let again = publish(&file);
+    assert_eq!(last_line(&again), "bpu-2026,bpu-2028");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("nothing changed"));
+
+    // Overlapping the published successor: refused.
+    let mut overlapping = shipped.clone();
+    overlapping["id"] = serde_json::json!("bpu-2028b");
+    overlapping["effective_from"] = serde_json::json!("2028-06");
+    let bad = dir.path().join("overlap.json");
+    std::fs::write(&bad, overlapping.to_string()).unwrap();
+    let refused = publish(&bad);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("overlap"));
+    // Not a rule set at all, and a missing file: refused.
+    std::fs::write(&bad, r#"{"id": "x"}"#).unwrap();
+    assert!(!publish(&bad).status.success());
+    assert!(!publish(&dir.path().join("missing.json")).status.success());
+
+    let db = dir.path().join("data/perisai.db");
+    assert_eq!(count_rows(&db, "SELECT COUNT(*) FROM rule_sets"), 2);
+}
+
+/// Counts rows in the server's SQLite file, opened read-only.
+fn count_rows(db: &Path, sql: &str) -> i64 {
+    let url = format!("sqlite:{}?mode=ro", db.display());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap()
+    })
+}
+
 #[test]
 fn backup_and_export_work_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -487,4 +547,345 @@ async fn postgres_backup_uses_pg_dump_when_configured() {
     assert_eq!(last_line(&output), file.display().to_string());
     assert!(std::fs::read(&file).unwrap().starts_with(b"PGDMP"));
     ctx.drop_database().await;
+}
+
+/// The binary on the database and key folder of a test harness (SQLite or PostgreSQL).
+fn admin(ctx: &common::Ctx, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(["--database-url", ctx.db.url()])
+        .args(["--key-dir", ctx.dir.path().join("keys").to_str().unwrap()])
+        .arg("admin")
+        .args(args)
+        .env_remove("PERISAI_DATABASE_URL")
+        .env_remove("PERISAI_KEY_DIR")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+/// Asserts a refusal: exit 1 and `what` on stderr; returns stderr.
+fn refused(output: &Output, what: &str) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert_eq!(output.status.code(), Some(1), "stderr: {stderr}");
+    assert!(stderr.contains(what), "{what:?} not in {stderr}");
+    stderr
+}
+
+fn nothing_changed(output: &Output) -> bool {
+    String::from_utf8_lossy(&output.stderr).contains("nothing changed")
+}
+
+/// `YYYY-MM`, `back` months before the running UTC month (ended in any zone east of UTC).
+fn months_ago(back: i32) -> String {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().date_naive();
+    let index = today.year() * 12 + today.month0() as i32 - back;
+    format!(
+        "{:04}-{:02}",
+        index.div_euclid(12),
+        index.rem_euclid(12) + 1
+    )
+}
+
+both_backends!(
+    a_wadah_scheme_is_assigned_from_a_month_never_already_issued,
+    a_branch_time_zone_is_set_and_decides_the_month_of_a_payment,
+    erasure_removes_the_person_and_keeps_the_accounts,
+);
+
+/// `admin erase`: the person's data leaves the record (export and pages), the NIK may enroll
+/// again, the payment code and status stay, the audit log keeps the reference; erasing again
+/// changes nothing; bad input changes nothing.
+async fn erasure_removes_the_person_and_keeps_the_accounts(ctx: &common::Ctx) {
+    let mut device = ctx.device("KC01").await;
+    let record = device.record(1);
+    let nik = record["nik"].as_str().unwrap().to_string();
+    let phone = record["phone"].as_str().unwrap().to_string();
+    let bytes = device.next_batch(std::slice::from_ref(&record));
+    let (reply, _) = device.upload(ctx, bytes).await;
+    assert_eq!(reply.status.as_u16(), 200);
+    let id = record["id"].as_str().unwrap().to_string();
+    let decided = admin(ctx, &["decide", "--record", &id, "--decision", "approved"]);
+    assert!(decided.status.success(), "{decided:?}");
+    let export = |ctx: &common::Ctx| {
+        String::from_utf8_lossy(
+            &admin(ctx, &["export", "--branch", "KC01", "--format", "csv"]).stdout,
+        )
+        .to_string()
+    };
+    assert!(export(ctx).contains(&nik));
+
+    refused(
+        &admin(ctx, &["erase", "--record", &id, "--reference", "Siti <3"]),
+        "--reference must be",
+    );
+    refused(
+        &admin(
+            ctx,
+            &[
+                "erase",
+                "--record",
+                "no-such-id",
+                "--reference",
+                "1/PDP/2026",
+            ],
+        ),
+        "no record with id",
+    );
+    assert!(
+        export(ctx).contains(&nik),
+        "a refused erasure changed nothing"
+    );
+
+    let erased = admin(
+        ctx,
+        &["erase", "--record", &id, "--reference", "12/PDP/XII/2026"],
+    );
+    assert_eq!(last_line(&erased), format!("KC01/{id}"), "{erased:?}");
+    assert!(!nothing_changed(&erased));
+    let exported = export(ctx);
+    let line = exported
+        .lines()
+        .find(|l| l.contains(&id))
+        .expect("still exported");
+    assert!(line.contains("[DIHAPUS / ERASED]"), "{line}");
+    for personal in [
+        &nik,
+        &phone,
+        &"SITI RAHAYU".to_string(),
+        &"Siti Rahayu".to_string(),
+    ] {
+        assert!(
+            !exported.contains(personal.as_str()),
+            "{personal} still exported"
+        );
+    }
+    assert!(line.contains(",approved,"), "{line}");
+    assert!(!line.contains("+62") && !line.contains("Bogor"), "{line}");
+    assert_eq!(
+        ctx.count(&format!(
+            "SELECT COUNT(*) FROM payment_codes WHERE record_id = '{id}'"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM nik_claims").await, 0);
+    assert_eq!(
+        ctx.count(
+            "SELECT COUNT(*) FROM enrollments WHERE nik_hmac IS NOT NULL OR phone_hmac IS NOT NULL"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM audit_log WHERE action = 'record.erase' AND detail LIKE '%12/PDP/XII/2026%'")
+            .await,
+        1
+    );
+
+    // Again: nothing changes.
+    let again = admin(
+        ctx,
+        &["erase", "--record", &id, "--reference", "12/PDP/XII/2026"],
+    );
+    assert_eq!(last_line(&again), format!("KC01/{id}"));
+    assert!(nothing_changed(&again));
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM audit_log WHERE action = 'record.erase'")
+            .await,
+        1
+    );
+
+    // The person may enroll again: the same NIK is a new claim, not a duplicate.
+    let mut again_record = device.record(2);
+    again_record["nik"] = serde_json::Value::String(nik.clone());
+    again_record["birth_date"] = record["birth_date"].clone();
+    again_record["sex"] = record["sex"].clone();
+    let bytes = device.next_batch(std::slice::from_ref(&again_record));
+    let (reply, _) = device.upload(ctx, bytes).await;
+    assert_eq!(reply.status.as_u16(), 200);
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM nik_claims").await, 1);
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM duplicate_queue").await, 0);
+}
+
+/// `admin assign-scheme`: prints the scheme id, is idempotent, refuses an unknown Wadah or
+/// scheme and a malformed month, and never reaches back into a month already issued for the
+/// Wadah's branch; issuing reads the assignment.
+async fn a_wadah_scheme_is_assigned_from_a_month_never_already_issued(ctx: &common::Ctx) {
+    let branch = last_line(&admin(
+        ctx,
+        &["create-branch", "--code", "KC01", "--name", "Cabang Satu"],
+    ));
+    assert_eq!(branch, "KC01");
+    let wadah = last_line(&admin(
+        ctx,
+        &[
+            "create-wadah",
+            "--branch",
+            "KC01",
+            "--name",
+            "Koperasi Pasar",
+        ],
+    ));
+    let assign = |scheme: &str, from: &str| {
+        admin(
+            ctx,
+            &[
+                "assign-scheme",
+                "--wadah",
+                &wadah,
+                "--scheme",
+                scheme,
+                "--from",
+                from,
+            ],
+        )
+    };
+    let (early, issued, next) = (months_ago(6), months_ago(2), months_ago(1));
+
+    let first = assign("perisai-2022", &early);
+    assert_eq!(last_line(&first), "perisai-2022");
+    assert!(!nothing_changed(&first));
+    let again = assign("perisai-2022", &early);
+    assert_eq!(last_line(&again), "perisai-2022");
+    assert!(nothing_changed(&again));
+
+    refused(
+        &assign("skema-karangan", &early),
+        "unknown incentive scheme",
+    );
+    let stderr = refused(
+        &admin(
+            ctx,
+            &[
+                "assign-scheme",
+                "--wadah",
+                "no-such-wadah",
+                "--scheme",
+                "perisai-2022",
+                "--from",
+                &early,
+            ],
+        ),
+        "no Wadah with id no-such-wadah",
+    );
+    // Indonesian first, then English.
+    assert!(stderr.find("tidak ada Wadah").unwrap() < stderr.find("no Wadah").unwrap());
+    for bad in ["2026-13", "2026-1", "Juni 2026", "2026/06"] {
+        refused(&assign("perisai-2022", bad), "YYYY-MM");
+    }
+
+    // Once a month is issued, no assignment reaches back to it or before it.
+    let output = admin(ctx, &["issue-statements", "--month", &issued]);
+    assert!(last_line(&output).contains("\"issued\""), "{output:?}");
+    for from in [&issued, &months_ago(3)] {
+        let stderr = refused(&assign("perisai-2022", from), "already issued statements");
+        assert!(stderr.contains(&format!("start from {next}")), "{stderr}");
+    }
+    // The same assignment as before is still accepted and changes nothing.
+    assert!(nothing_changed(&assign("perisai-2022", &early)));
+    assert_eq!(last_line(&assign("perisai-2022", &next)), "perisai-2022");
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM wadah_schemes").await, 2);
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM audit_log WHERE action = 'wadah.assign_scheme'")
+            .await,
+        2
+    );
+    // The check never left the next month looking issued, and issuing it reads the assignment.
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM statement_months").await, 1);
+    let output = admin(ctx, &["issue-statements", "--month", &next]);
+    assert!(last_line(&output).contains("\"issued\""), "{output:?}");
+}
+
+/// `admin set-time-zone`: `+HH:MM`/`-HH:MM` or WIB/WITA/WIT, printed as `+HH:MM`, upserted and
+/// idempotent; out of range, malformed or for an unknown branch: refused. A payment confirmed at
+/// 23:30 WIB on a month's last day belongs to the next month in a WITA branch.
+async fn a_branch_time_zone_is_set_and_decides_the_month_of_a_payment(ctx: &common::Ctx) {
+    // One approved record in a branch left on WIB and one in a branch set to WITA.
+    let mut records = Vec::new();
+    for (branch, n) in [("KC01", 1), ("KC02", 2)] {
+        let mut device = ctx.device(branch).await;
+        let record = device.record(n);
+        let bytes = device.next_batch(std::slice::from_ref(&record));
+        let (reply, _) = device.upload(ctx, bytes).await;
+        assert_eq!(reply.status.as_u16(), 200);
+        let id = record["id"].as_str().unwrap().to_string();
+        let decided = admin(ctx, &["decide", "--record", &id, "--decision", "approved"]);
+        assert!(decided.status.success(), "{decided:?}");
+        records.push((id, record["enrolled_on"].as_str().unwrap()[..7].to_string()));
+    }
+    let set = |branch: &str, offset: &str| {
+        admin(
+            ctx,
+            &["set-time-zone", "--branch", branch, "--utc-offset", offset],
+        )
+    };
+    for (offset, printed) in [
+        ("+09:00", "+09:00"),
+        ("-03:30", "-03:30"),
+        ("wib", "+07:00"),
+        ("WITA", "+08:00"),
+    ] {
+        let output = set("KC02", offset);
+        assert_eq!(last_line(&output), printed);
+        assert!(!nothing_changed(&output), "{offset}");
+    }
+    let again = set("KC02", "+08:00");
+    assert_eq!(last_line(&again), "+08:00");
+    assert!(nothing_changed(&again));
+    for bad in [
+        "+14:30", "-12:30", "+7", "07:00", "+07:60", "UTC+7", "WITB", "",
+    ] {
+        refused(&set("KC02", bad), "the UTC offset must be +HH:MM");
+    }
+    refused(&set("KC99", "WIT"), "no branch with code KC99");
+    assert_eq!(
+        ctx.count("SELECT utc_offset_minutes FROM branch_time_zones WHERE branch = 'KC02'")
+            .await,
+        480
+    );
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM branch_time_zones").await, 1);
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM audit_log WHERE action = 'branch.set_time_zone'")
+            .await,
+        4
+    );
+
+    // 00:30 WITA on the first day of the enrollment month is 23:30 WIB the day before.
+    let month = &records[0].1;
+    let instant = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        .unwrap()
+        .and_hms_opt(0, 30, 0)
+        .unwrap()
+        .and_local_timezone(chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .unwrap()
+        .to_rfc3339();
+    let mut csv = String::from("payment_ref,nik,contribution_month,amount,paid_at\n");
+    for (n, (id, enrolled)) in records.iter().enumerate() {
+        csv.push_str(&format!("TZ-{n},{id},{enrolled},100000,{instant}\n"));
+    }
+    let file = ctx.dir.path().join("payments.csv");
+    std::fs::write(&file, csv).unwrap();
+    let report = last_line(&admin(
+        ctx,
+        &["import-payments", "--file", file.to_str().unwrap()],
+    ));
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["imported"], 2, "{report}");
+    let months: Vec<(String, String)> =
+        sqlx::query_as("SELECT branch, paid_month FROM payments ORDER BY branch")
+            .fetch_all(ctx.db.pool())
+            .await
+            .unwrap();
+    let before = {
+        let ym = perisai_core::tariff::YearMonth::parse(month).unwrap();
+        perisai_server::payments::schemes::previous(ym).to_string()
+    };
+    assert_eq!(
+        months,
+        [
+            ("KC01".to_string(), before),
+            ("KC02".to_string(), month.clone()),
+        ]
+    );
 }

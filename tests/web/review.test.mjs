@@ -8,10 +8,12 @@
 //   (every one of branch B's own pages, as its supervisor sees them, and a decision POST);
 // - an agent name holding HTML and script is shown as text, never run;
 // - a POST without a valid CSRF token is refused;
+// - the payment channel's CSV uploaded through the page reaches the device as a paid receipt,
+//   and a line naming another branch's participant is refused as unknown;
 // - screenshots of the main pages go to docs/screenshots/.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -151,6 +153,31 @@ test('a supervisor reviews a synced batch and the device receives the decisions'
   const card = cards.find((c) => c.record_id === siti.id);
   assert.equal(card?.payment_code, paymentCode, JSON.stringify(cards));
 
+  // The payment channel's confirmations, uploaded through the page: Siti's line is imported, a
+  // line naming branch B's record is refused as unknown (as if absent); the device then shows the
+  // receipt as paid.
+  const todayWib = new Date(Date.now() + 7 * 3600 * 1000).toISOString().slice(0, 10);
+  const csvPath = path.join(phoneA.dataDir, 'pembayaran.csv');
+  writeFileSync(csvPath, [
+    'payment_ref,nik,contribution_month,amount,paid_at',
+    `BANK-001,${paymentCode},${todayWib.slice(0, 7)},100000,${todayWib}`,
+    `BANK-002,${dewi.id},${todayWib.slice(0, 7)},100000,${todayWib}`,
+  ].join('\n') + '\n');
+  await page.goto(`${server.url}/payments`);
+  await page.setInputFiles('[data-test=import-form] input[type=file]', csvPath);
+  await Promise.all([page.waitForNavigation(), page.click('[data-test=import-submit]')]);
+  assert.equal((await page.locator('[data-test=import-imported]').innerText()).trim(), '1');
+  const refusedLines = page.locator('[data-test=import-error]');
+  assert.equal(await refusedLines.count(), 1);
+  assert.equal(await refusedLines.first().getAttribute('data-code'), 'participant.unknown');
+  await shot(page, 'payments');
+  phoneA.sync();
+  const receipt = phoneA.run(['receipt', siti.id]);
+  assert.equal(receipt.paid, true, JSON.stringify(receipt));
+  await page.goto(`${server.url}/statements/${encodeURIComponent(a.agent)}`);
+  assert.equal(await page.locator('[data-test=statement-line]').count() > 0, true);
+  await shot(page, 'statement');
+
   // Nothing of branch B through any URL: each of B's pages answers 404 to A, as if absent.
   for (const url of branchBUrls) {
     const response = await page.request.get(url);
@@ -187,7 +214,7 @@ test('a supervisor reviews a synced batch and the device receives the decisions'
   assert.match(await page.locator('[data-test=status]').innerText(), /Ditolak/);
 
   // The other main pages, for the screenshots (and a language switch).
-  for (const [name, url] of [['duplicates', '/duplicates'], ['flags', '/flags'], ['agents', '/agents'], ['audit', '/audit']]) {
+  for (const [name, url] of [['duplicates', '/duplicates'], ['flags', '/flags'], ['agents', '/agents'], ['statements', '/statements'], ['audit', '/audit']]) {
     const response = await page.goto(`${server.url}${url}`);
     assert.equal(response.status(), 200, url);
     assert.equal(await page.evaluate(() => window.__xss), undefined, url);

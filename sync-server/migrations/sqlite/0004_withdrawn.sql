@@ -7,12 +7,12 @@ CREATE TABLE withdrawn_records (
     id           TEXT NOT NULL,
     device_id    TEXT NOT NULL,
     agent_id     TEXT NOT NULL,
-    batch_seq    INTEGER NOT NULL,
-    receipt_no   INTEGER NOT NULL,
+    batch_seq    BIGINT NOT NULL,
+    receipt_no   BIGINT NOT NULL,
     content_hash TEXT NOT NULL,
     content      BLOB NOT NULL,
-    created_ms   INTEGER,
-    received_ms  INTEGER NOT NULL,
+    created_ms   BIGINT,
+    received_ms  BIGINT NOT NULL,
     PRIMARY KEY (branch, id)
 );
 CREATE INDEX withdrawn_records_device ON withdrawn_records (branch, device_id);

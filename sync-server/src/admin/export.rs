@@ -42,6 +42,18 @@ pub async fn export_csv(
     branch: &str,
     out: &mut dyn Write,
 ) -> Result<usize> {
+    export_csv_as(db, keys, branch, CLI_ACTOR, out).await
+}
+
+/// [`export_csv`] on behalf of `actor` (the audit log names who exported: the web app passes
+/// the signed-in account).
+pub async fn export_csv_as<W: Write + ?Sized>(
+    db: &Db,
+    keys: &ServerKeys,
+    branch: &str,
+    actor: &str,
+    out: &mut W,
+) -> Result<usize> {
     let exists: Option<String> = sqlx::query_scalar("SELECT code FROM branches WHERE code = $1")
         .bind(branch)
         .fetch_optional(db.pool())
@@ -67,26 +79,19 @@ pub async fn export_csv(
         let plain = keys.open(Purpose::Record, &format!("{branch}/{id}"), &sealed)?;
         let content: Value = serde_json::from_slice(&plain)
             .map_err(|_| AdminError::Io(format!("stored content of {id} is damaged")))?;
-        // Normalized values when the record passed validation, else what the device sent.
+        // Normalized values when the record passed validation, else what the device sent; an
+        // erased record's personal fields are empty (its name reads as erased).
+        let erased = crate::admin::erase::is_erased(&content);
         let field = |name: &str| -> String {
+            if erased && name != "full_name" && crate::admin::erase::PERSONAL_FIELDS.contains(&name)
+            {
+                return String::new();
+            }
             let value = content
                 .get("normalized")
                 .and_then(|n| n.get(name))
                 .or_else(|| content.get("record").and_then(|r| r.get(name)));
-            match value {
-                None | Some(Value::Null) => String::new(),
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Array(items)) => items
-                    .iter()
-                    .map(|i| {
-                        i.as_str()
-                            .map(str::to_string)
-                            .unwrap_or_else(|| i.to_string())
-                    })
-                    .collect::<Vec<_>>()
-                    .join(","),
-                Some(other) => other.to_string(),
-            }
+            crate::web::record::plain_text(value, ",")
         };
         let receipt: Option<i64> = col(row, "receipt_no")?;
         let supersedes: Option<String> = col(row, "supersedes")?;
@@ -121,7 +126,7 @@ pub async fn export_csv(
     let mut conn = db.pool().acquire().await?;
     audit::record(
         &mut conn,
-        CLI_ACTOR,
+        actor,
         "export",
         Some(branch),
         None,

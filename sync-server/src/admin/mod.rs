@@ -4,18 +4,22 @@
 //! - [`org`]: branches, Wadah, agents, user accounts.
 //! - [`access`]: activation codes, device revocation, suspending and dismissing agents.
 //! - [`review`]: supervisors' decisions on records.
+//! - [`erase`]: erasure of a person's data at their request.
 //! - [`export`]: CSV export of a branch (formula-neutralised, audited).
 //! - [`backup`]: an online, consistent copy of the database.
 //! - [`reach`]: which records a device or an account could reach (breach reports).
+//! - [`rules`]: publishing rule sets to devices and to the server's re-validation.
 //!
 //! Every change that touches people or devices is written to the audit log.
 
 pub mod access;
 pub mod backup;
+pub mod erase;
 pub mod export;
 pub mod org;
 pub mod reach;
 pub mod review;
+pub mod rules;
 
 /// Why an admin command failed: the message is for the operator's terminal (no personal data).
 #[derive(Debug, thiserror::Error)]

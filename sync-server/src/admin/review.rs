@@ -1,7 +1,10 @@
 //! Supervisors' decisions on records (DOMAIN.md §8): `received` → `approved` | `rejected` (with
 //! a reason) | `has_issues` (with a comment). A decision can be reversed, with a reason; every
 //! decision is in the audit log and reaches the agent's device at its next downsync.
-//! Rejecting a record releases its NIK claim.
+//! Rejecting a record releases its NIK claim. Approving a record issues its payment code (kode
+//! iuran, `payments::code`) in the same transaction, once: a reversed and re-approved record keeps
+//! its code, and no code ever passes to another record. The code is in neither the log nor the
+//! audit log (the audit entry says whether one was issued).
 
 use perisai_core::seal::Purpose;
 
@@ -40,7 +43,8 @@ pub async fn decide(
     let now = now_ms();
     let mut tx = db.begin_write().await?;
     let rows = sqlx::query(
-        "SELECT branch, agent_id, status FROM enrollments WHERE id = $1 AND ($2 = '' OR branch = $2)",
+        "SELECT branch, agent_id, status, nik_hmac FROM enrollments
+         WHERE id = $1 AND ($2 = '' OR branch = $2)",
     )
     .bind(record_id)
     .bind(branch.unwrap_or(""))
@@ -62,6 +66,7 @@ pub async fn decide(
     let branch: String = col(row, "branch")?;
     let agent_id: String = col(row, "agent_id")?;
     let status: String = col(row, "status")?;
+    let nik_hmac: Option<String> = col(row, "nik_hmac")?;
     match status.as_str() {
         "rejected_at_ingest" | "superseded" => {
             return Err(AdminError::Conflict(format!(
@@ -107,6 +112,21 @@ pub async fn decide(
         .bind(record_id)
         .execute(&mut *tx)
         .await?;
+    let payment_code_issued = if decision == "approved" {
+        let had = crate::payments::code::of_record(&mut tx, &branch, record_id).await?;
+        crate::payments::code::issue(
+            &mut tx,
+            &branch,
+            record_id,
+            &agent_id,
+            nik_hmac.as_deref(),
+            now,
+        )
+        .await?;
+        had.is_none()
+    } else {
+        false
+    };
     if decision == "rejected" {
         sqlx::query("DELETE FROM nik_claims WHERE branch = $1 AND record_id = $2")
             .bind(&branch)
@@ -120,7 +140,12 @@ pub async fn decide(
         "record.decide",
         Some(&branch),
         Some(record_id),
-        &serde_json::json!({"decision": decision, "previous": status, "decision_id": id}),
+        &serde_json::json!({
+            "decision": decision,
+            "previous": status,
+            "decision_id": id,
+            "payment_code_issued": payment_code_issued,
+        }),
     )
     .await?;
     tx.commit().await?;

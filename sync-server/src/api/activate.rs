@@ -317,10 +317,13 @@ async fn respond(
         state.config.downsync_settle.as_millis() as i64,
     )
     .await?;
-    // Decisions and commands are left for the first downsync; tags and rule sets come now.
+    // Decisions, commands, payments and statements are left for the first downsync; tags and
+    // rule sets come now.
     let cursor = Cursor {
         decisions: 0,
         commands: 0,
+        payments: 0,
+        statements: 0,
         ..items.cursor
     };
     let nonce = nonces::issue(conn, &device.id).await?;

@@ -2,8 +2,13 @@
 //!
 //! - `/v1/nonce` (header `Perisai-Device`, no signature): a fresh nonce for a device that has none
 //!   left (for instance after its acknowledgement's nonce was used). Signed answer.
-//! - `/v1/downsync` (a signed request, body `{"cursor"}`): decisions, NIK tag deltas, rule sets
-//!   and commands since the cursor, the next cursor and the next nonce, signed.
+//! - `/v1/downsync` (a signed request, body `{"cursor", "cash"?}`): decisions, NIK tag deltas,
+//!   rule sets and commands since the cursor, the next cursor and the next nonce, signed; and the
+//!   payment members `payment_codes`, `payments` and `statements` (`payments::downsync`), which
+//!   the core's `DownsyncResponse` does not name: the payload is that struct flattened with them.
+//!   The request's `cash` items are stored for the device's agent (`payments::cash::store`)
+//!   before the answer is built (a device whose answer got lost sends them again: harmless), and
+//!   the agent's open cash, if any, is reconciled.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -11,11 +16,24 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use perisai_core::protocol::downsync::{DownsyncRequest, DownsyncResponse, NonceResponse};
 use perisai_core::signer::LABEL_DOWNSYNC;
+use serde::Serialize;
 
 use super::{device_auth, read_body, signed_ok, AppState};
-use crate::db::nonces;
+use crate::db::{nonces, now_ms};
 use crate::error::ApiError;
 use crate::feed::{self, Cursor, Reader};
+use crate::payments::cash;
+use crate::payments::downsync::{PaymentCodeItem, PaymentItem};
+
+/// The signed downsync payload: the core's members and the payment members.
+#[derive(Serialize)]
+struct Payload {
+    #[serde(flatten)]
+    base: DownsyncResponse,
+    payment_codes: Vec<PaymentCodeItem>,
+    payments: Vec<PaymentItem>,
+    statements: Vec<serde_json::Value>,
+}
 
 /// Most tags in one downsync answer.
 const TAG_PAGE: i64 = 50_000;
@@ -52,7 +70,30 @@ async fn run(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Respon
     };
     let from = Cursor::parse(&request.cursor)
         .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "cursor.invalid"))?;
+    if !request.cash.is_empty() {
+        let sender = cash::Sender {
+            branch: &device.branch,
+            device_id: &device.id,
+            agent_id: &device.agent_id,
+        };
+        let mut tx = state.db.begin_write().await?;
+        let stored = cash::store(&mut tx, &sender, &request.cash, now_ms()).await?;
+        tx.commit().await?;
+        if stored.refused > 0 {
+            tracing::warn!(device = %device.id, refused = stored.refused, "cash items not kept");
+        }
+    }
     let mut conn = state.db.pool().acquire().await?;
+    // The agent's own sync settles the agent's open cash (a flag after 7 days unconfirmed); the
+    // common case, nothing open, costs one read and no write lock.
+    if cash::has_open(&mut conn, &device.branch, &device.agent_id).await? {
+        cash::reconcile(
+            &mut conn,
+            Some((&device.branch, &device.agent_id)),
+            now_ms(),
+        )
+        .await?;
+    }
     let who = Reader {
         device_id: &device.id,
         branch: &device.branch,
@@ -68,16 +109,29 @@ async fn run(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Respon
         state.config.downsync_settle.as_millis() as i64,
     )
     .await?;
+    let mut statements = items.statements;
+    statements.extend(feed::provisional_statement(&mut conn, &state.keys, &who).await?);
     let nonce = nonces::issue(&mut conn, &device.id).await?;
-    let payload = DownsyncResponse {
-        cursor: items.cursor.to_string(),
-        nonce,
-        decisions: items.decisions,
-        nik_tag_deltas: feed::tag_list(&mut conn, &device.branch, &items.tags).await?,
-        rule_sets: items.rule_sets,
-        commands: items.commands,
-        more: items.more,
+    let payload = Payload {
+        base: DownsyncResponse {
+            cursor: items.cursor.to_string(),
+            nonce,
+            decisions: items.decisions,
+            nik_tag_deltas: feed::tag_list(&mut conn, &device.branch, &items.tags).await?,
+            rule_sets: items.rule_sets,
+            commands: items.commands,
+            more: items.more,
+        },
+        payment_codes: items.payment_codes,
+        payments: items.payments,
+        statements,
     };
-    tracing::info!(device = %device.id, decisions = payload.decisions.len(), "downsync");
+    tracing::info!(
+        device = %device.id,
+        decisions = payload.base.decisions.len(),
+        payments = payload.payments.len(),
+        statements = payload.statements.len(),
+        "downsync"
+    );
     Ok(signed_ok(&state.keys.sign(LABEL_DOWNSYNC, &payload)?))
 }

@@ -18,7 +18,7 @@ pub mod downsync;
 pub mod ops;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use axum::body::{Body, Bytes};
@@ -51,7 +51,9 @@ pub struct Inner {
     pub metrics: Metrics,
     /// SQLite: batches waiting to be written together (`ingest::group`).
     pub(crate) ingest_group: crate::ingest::group::Queue,
-    rules: OnceLock<RuleBook>,
+    /// The built-in rule sets with the published ones (`admin::rules`), reloaded from the
+    /// database by [`AppState::refresh_rules`].
+    rules: RwLock<Arc<RuleBook>>,
 }
 
 impl std::ops::Deref for AppState {
@@ -73,13 +75,35 @@ impl AppState {
             config,
             metrics: Metrics::new()?,
             ingest_group: Default::default(),
-            rules: OnceLock::new(),
+            rules: RwLock::new(Arc::new(RuleBook::builtin())),
         })))
     }
 
-    /// The rule sets the server validates with: the same built-in book as the devices.
-    pub fn rules(&self) -> &RuleBook {
-        self.rules.get_or_init(RuleBook::builtin)
+    /// The rule sets the server validates with: the devices' built-in book plus what was
+    /// published, as of the last [`AppState::refresh_rules`].
+    pub fn rules(&self) -> Arc<RuleBook> {
+        match self.rules.read() {
+            Ok(book) => book.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Reloads the published rule sets (at start and every minute while serving: another
+    /// instance or the operator CLI may have published one). A failure keeps the book in force.
+    pub async fn refresh_rules(&self) {
+        let loaded = match self.db.pool().acquire().await {
+            Ok(mut conn) => crate::admin::rules::book(&mut conn).await,
+            Err(e) => Err(e.into()),
+        };
+        match loaded {
+            Ok(book) => match self.rules.write() {
+                Ok(mut slot) => *slot = Arc::new(book),
+                Err(poisoned) => *poisoned.into_inner() = Arc::new(book),
+            },
+            Err(e) => {
+                tracing::error!(error = %e, "published rule sets not loaded; keeping the book in force")
+            }
+        }
     }
 }
 
@@ -94,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
         .route("/openapi.json", get(ops::openapi))
+        .merge(crate::web::router())
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found") })
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
         .layer(TimeoutLayer::with_status_code(
