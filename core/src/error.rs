@@ -309,4 +309,3 @@ fn parameter_label(field: &str) -> (&str, &str) {
         other => (other, other),
     }
 }
-

@@ -7,14 +7,15 @@
 //!
 //! Rooms: [`validate`](validate()) orchestrates; [`nik`], [`phone`], [`name`] and [`date`] parse
 //! one kind of value each (pure, never panicking, idempotent on their output); [`input`] reads
-//! JSON types; [`codes`] and [`messages`] are the stable codes and their texts; [`report`] is the
-//! report shape.
+//! JSON types; `nfc` composes Unicode text (no work when it is composed already); [`codes`] and
+//! [`messages`] are the stable codes and their texts; [`report`] is the report shape.
 
 pub mod codes;
 pub mod date;
 pub mod input;
 pub mod messages;
 pub mod name;
+mod nfc;
 pub mod nik;
 pub mod phone;
 pub mod report;

@@ -12,11 +12,11 @@
 
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
-use unicode_normalization::UnicodeNormalization;
 
 use super::codes::*;
 use super::date::{age_on, parse_iso_date};
 use super::input::{self, Integer};
+use super::nfc::nfc;
 use super::nik::{self, Nik};
 use super::report::{Issue, ValidationReport};
 use super::{messages, name, phone, RecordLookups};
@@ -236,7 +236,7 @@ fn check_length(
     code: &'static str,
     found: &mut Found,
 ) -> Option<String> {
-    let text: String = found.take(field, input::text(obj, field))?.nfc().collect();
+    let text = nfc(found.take(field, input::text(obj, field))?).into_owned();
     let count = text.chars().count();
     let ok = (min as usize..=max as usize).contains(&count);
     found.take(field, if ok { Ok(text) } else { Err(code) })

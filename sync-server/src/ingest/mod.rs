@@ -308,16 +308,16 @@ async fn prepare_all(
     on_cpu(move || {
         let book = state.rules();
         let mut out = Vec::with_capacity(raw.len());
-        for record in &raw {
+        for record in raw {
             let lookups = ServerLookups {
                 correctable: &correctable,
             };
-            let p = records::prepare(
+            let p = records::prepare_owned(
                 record,
                 &branch,
                 &device_id,
                 today,
-                book,
+                &book,
                 &lookups,
                 &state.keys,
             )?;
