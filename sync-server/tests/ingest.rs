@@ -518,4 +518,57 @@ both_backends!(
     export_lists_stored_records_neutralised_and_never_quarantined_ones,
     two_instances_store_each_record_once,
     withdrawn_tombstones_and_rejected_records_leave_no_receipt_gap,
+    enrollments_far_from_the_agents_area_are_flagged_with_the_distance_only,
 );
+
+/// DOMAIN.md §8: an enrollment more than 50 km beyond the agent's assigned area is a signal, with
+/// the distance as evidence (never the location); inside, or without an area, nothing.
+async fn enrollments_far_from_the_agents_area_are_flagged_with_the_distance_only(ctx: &Ctx) {
+    let mut device = ctx.device("KC01").await;
+    // Before an area is set, nothing can be far from it.
+    let mut far = device.record(40);
+    far["location"] = json!({"lat": -7.2575, "lon": 112.7521, "accuracy_m": 10.0});
+    let bytes = device.next_batch(&[far]);
+    let (reply, _) = device.upload(ctx, bytes).await;
+    assert_eq!(reply.status.as_u16(), 200);
+    assert_eq!(
+        ctx.count("SELECT COUNT(*) FROM fraud_flags WHERE kind = 'location.outside_area'")
+            .await,
+        0
+    );
+    // Area: Bogor, 10 km. Jakarta (~47 km away) is within 10 + 50 km; Surabaya is not.
+    sqlx::query(
+        "INSERT INTO agent_areas (agent_id, branch, lat_e6, lon_e6, radius_m, set_by, set_ms)
+         VALUES ($1, 'KC01', -6597100, 106806000, 10000, 'test', 0)",
+    )
+    .bind(&device.agent_id)
+    .execute(ctx.db.pool())
+    .await
+    .unwrap();
+    let mut near = device.record(41);
+    near["location"] = json!({"lat": -6.1754, "lon": 106.8272, "accuracy_m": 10.0});
+    let mut far = device.record(42);
+    far["location"] = json!({"lat": -7.2575, "lon": 112.7521, "accuracy_m": 10.0});
+    let far_id = far["id"].as_str().unwrap().to_string();
+    let bytes = device.next_batch(&[near, far]);
+    let (_, ack) = device.upload(ctx, bytes).await;
+    assert!(ack
+        .unwrap()
+        .results
+        .iter()
+        .all(|r| r.status == RecordStatus::Accepted));
+    let rows: Vec<(Option<String>, String)> = sqlx::query_as(
+        "SELECT record_id, evidence FROM fraud_flags WHERE kind = 'location.outside_area'",
+    )
+    .fetch_all(ctx.db.pool())
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].0.as_deref(), Some(far_id.as_str()));
+    let evidence: serde_json::Value = serde_json::from_str(&rows[0].1).unwrap();
+    // Bogor to Surabaya is about 660 km.
+    let km = evidence["distance_km"].as_i64().unwrap();
+    assert!((600..720).contains(&km), "{evidence}");
+    assert_eq!(evidence["area_radius_km"], 10);
+    assert!(!rows[0].1.contains("112.75") && !rows[0].1.contains("-7.25"));
+}

@@ -15,6 +15,7 @@ pub mod kind {
     pub const AGENT_RATE: &str = "agent.rate";
     pub const PHONE_REUSE: &str = "phone.reuse";
     pub const LOCATION_MISSING: &str = "location.missing";
+    pub const LOCATION_OUTSIDE_AREA: &str = "location.outside_area";
     pub const REVOKED_DEVICE_BATCH: &str = "device.revoked_batch";
 }
 

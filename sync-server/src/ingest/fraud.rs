@@ -1,7 +1,8 @@
 //! Fraud signals raised while a batch is stored (DOMAIN.md §8), in the batch's transaction:
 //! per record, an `enrolled_on` outside [created − 1 day, server date + 1 day], a gap in the
 //! device's receipt numbers, an enrollment without a location; per agent, more than 30
-//! enrollments within one hour, and one phone number on more than 3 participants.
+//! enrollments within one hour, one phone number on more than 3 participants, and enrollments more
+//! than 50 km beyond the agent's assigned area.
 //! Signals are rows for supervisors; they never change what the device is told.
 
 use std::collections::BTreeSet;
@@ -75,6 +76,69 @@ pub fn record_signals(
     (last, raised)
 }
 
+/// How far outside the agent's assigned area an enrollment may be before it is a signal.
+pub const MAX_OUTSIDE_AREA_M: f64 = 50_000.0;
+
+/// Great-circle distance in metres between two points given in degrees (haversine).
+pub fn distance_m(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    const EARTH_RADIUS_M: f64 = 6_371_000.0;
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = (lat2 - lat1).to_radians();
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * EARTH_RADIUS_M * a.sqrt().min(1.0).asin()
+}
+
+/// Enrollments more than 50 km beyond the agent's assigned area (a centre and a radius set by
+/// the supervisor). The evidence is the distance in whole kilometres, never the location.
+async fn outside_area(
+    conn: &mut AnyConnection,
+    device: &Device,
+    stored: &[&Prepared],
+    raised: &mut Vec<Flag>,
+) -> Result<(), sqlx::Error> {
+    let located: Vec<(&Prepared, f64, f64)> = stored
+        .iter()
+        .filter_map(|p| {
+            let at = p.enrollment.as_ref()?.location.as_ref()?;
+            Some((*p, at.lat, at.lon))
+        })
+        .collect();
+    if located.is_empty() {
+        return Ok(());
+    }
+    let Some(area) =
+        sqlx::query("SELECT lat_e6, lon_e6, radius_m FROM agent_areas WHERE agent_id = $1")
+            .bind(&device.agent_id)
+            .fetch_optional(&mut *conn)
+            .await?
+    else {
+        return Ok(());
+    };
+    let centre_lat = col::<i64>(&area, "lat_e6")? as f64 / 1e6;
+    let centre_lon = col::<i64>(&area, "lon_e6")? as f64 / 1e6;
+    let radius_m = col::<i64>(&area, "radius_m")? as f64;
+    for (p, lat, lon) in located {
+        let distance = distance_m(centre_lat, centre_lon, lat, lon);
+        if distance > radius_m + MAX_OUTSIDE_AREA_M {
+            let record_id = p.id.clone().unwrap_or_default();
+            raised.push(Flag {
+                branch: device.branch.clone(),
+                kind: kind::LOCATION_OUTSIDE_AREA,
+                agent_id: Some(device.agent_id.clone()),
+                device_id: Some(device.id.clone()),
+                record_id: Some(record_id.clone()),
+                evidence: serde_json::json!({
+                    "distance_km": (distance / 1000.0).round() as i64,
+                    "area_radius_km": (radius_m / 1000.0).round() as i64,
+                }),
+                dedup_key: format!("{}:{record_id}", kind::LOCATION_OUTSIDE_AREA),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Signals over the agent's records: the hourly rate and shared phone numbers (added to
 /// `raised`; the caller stores them).
 pub async fn agent_signals(
@@ -129,6 +193,8 @@ pub async fn agent_signals(
         }
     }
 
+    outside_area(conn, device, stored, raised).await?;
+
     let phones: Vec<&str> = stored
         .iter()
         .filter_map(|p| p.phone_hmac.as_deref())
@@ -170,4 +236,17 @@ pub async fn agent_signals(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances_are_great_circle_metres() {
+        // Bogor to Jakarta (Monas): about 47 km as the crow flies.
+        let d = distance_m(-6.5971, 106.806, -6.1754, 106.8272);
+        assert!((42_000.0..52_000.0).contains(&d), "{d}");
+        assert_eq!(distance_m(-6.5, 106.8, -6.5, 106.8), 0.0);
+    }
 }

@@ -668,6 +668,7 @@ mod tests {
             kind::AGENT_RATE,
             kind::PHONE_REUSE,
             kind::LOCATION_MISSING,
+            kind::LOCATION_OUTSIDE_AREA,
             kind::REVOKED_DEVICE_BATCH,
             pay::PAYMENT_SHORT,
             pay::CASH_UNCONFIRMED,
