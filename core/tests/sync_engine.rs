@@ -391,6 +391,7 @@ impl SyncObserver for Heard {
 struct Device {
     _dir: tempfile::TempDir,
     app: AgentApp,
+    clock: Arc<FixedClock>,
     signer: SoftwareSigner,
     server: Arc<FakeServer>,
 }
@@ -402,14 +403,15 @@ impl Device {
         let dir = tempfile::tempdir().unwrap();
         let vault = FileKeyVault::open_or_create(&dir.path().join("device.key")).unwrap();
         let now: DateTime<Utc> = "2026-11-20T03:00:00Z".parse().unwrap();
-        let mut config =
-            AppConfig::new(dir.path().join("data")).with_clock(Arc::new(FixedClock::new(now)));
+        let clock = Arc::new(FixedClock::new(now));
+        let mut config = AppConfig::new(dir.path().join("data")).with_clock(clock.clone());
         config.sync = SyncOptions {
             sleep: no_sleep,
             ..SyncOptions::default()
         };
         let app = AgentApp::open(config, Arc::new(vault)).unwrap();
         Device {
+            clock,
             signer: SoftwareSigner::open_or_create(dir.path().join("signing.key")).unwrap(),
             _dir: dir,
             app,
@@ -494,6 +496,24 @@ fn batches_start_small_grow_and_chain_from_genesis() {
     // Nothing left: a second sync sends nothing.
     let again = d.sync(&Heard::default()).unwrap();
     assert_eq!((again.sent, again.batches), (0, 0));
+}
+
+#[test]
+fn a_sync_purges_records_confirmed_longer_ago_than_the_retention_keeping_the_card() {
+    let d = Device::activated();
+    let ids = d.enroll(0, 2);
+    d.sync(&Heard::default()).unwrap();
+    assert!(ids.iter().all(|id| d.state_of(id) == RecordState::Accepted));
+    d.clock.advance(chrono::Duration::days(29));
+    d.sync(&Heard::default()).unwrap();
+    assert!(ids.iter().all(|id| d.state_of(id) == RecordState::Accepted));
+    d.clock.advance(chrono::Duration::days(2));
+    d.sync(&Heard::default()).unwrap();
+    for id in &ids {
+        let receipt = d.app.receipt(id).unwrap();
+        assert_eq!(receipt.state, RecordState::Purged);
+        assert!(receipt.nik_masked.is_some(), "the participant card stays");
+    }
 }
 
 #[test]

@@ -75,6 +75,16 @@ pub struct ServeArgs {
     /// Seconds a client has to send its request line and headers.
     #[arg(long, env = "PERISAI_HEADER_TIMEOUT_SECS", default_value_t = 10)]
     pub header_timeout_secs: u64,
+    /// Address of a reverse proxy (TLS terminator) in front of this server, repeatable or
+    /// comma-separated: from it, the client's address for throttles is taken from the last
+    /// `X-Forwarded-For` hop that is not a trusted proxy. From any other address the header is
+    /// ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "PERISAI_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -304,6 +314,7 @@ pub async fn serve(
     ready: Option<Box<dyn FnOnce(SocketAddr) + Send>>,
 ) -> Result<(), Failure> {
     let config = config_from(&db, args);
+    crate::api::trust_proxies(&args.trusted_proxies);
     let state = AppState::new(db, keys.clone(), config)
         .map_err(|e| Failure::new(format!("metrics: {e}")))?;
     state.refresh_rules().await;

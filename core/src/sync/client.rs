@@ -322,13 +322,11 @@ impl AgentApp {
         report.bytes_down = link.bytes_down;
         result?;
         let now = self.now();
-        let store = self.store();
-        state::set_last_sync(&store.conn, &rfc3339(&now))?;
-        let cutoff = now.timestamp() - i64::from(self.retention_days()) * 86_400;
-        if state::drop_expired_batches(&store.conn, cutoff)? > 0 {
-            store.forget_erased_pages()?;
-        }
-        drop(store);
+        state::set_last_sync(&self.store().conn, &rfc3339(&now))?;
+        // Records the server confirmed longer ago than the retention period leave the phone
+        // (DOMAIN.md §9), with the batches that carried them: after every successful sync, so
+        // that every shell purges without having to remember to.
+        self.purge_expired()?;
         Ok(())
     }
 

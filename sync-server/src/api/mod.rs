@@ -165,20 +165,51 @@ pub async fn read_body(body: Body, limit: usize, too_large_code: &str) -> Result
 }
 
 /// The client's address (for throttles), or `unknown` when the server runs without
-/// connection info (in-process tests).
+/// connection info (in-process tests). Behind a trusted reverse proxy (`serve
+/// --trusted-proxy`), the address the proxy saw, from `X-Forwarded-For`.
 #[derive(Clone, Debug)]
 pub struct ClientAddr(pub String);
+
+static TRUSTED_PROXIES: std::sync::OnceLock<Vec<std::net::IpAddr>> = std::sync::OnceLock::new();
+
+/// Sets, once per process, the reverse proxies whose `X-Forwarded-For` is believed.
+pub fn trust_proxies(proxies: &[std::net::IpAddr]) {
+    let _ = TRUSTED_PROXIES.set(proxies.to_vec());
+}
+
+/// The client's address given the connection's peer and its `X-Forwarded-For` header: the peer,
+/// unless the peer is a trusted proxy; then the right-most forwarded hop that is not itself a
+/// trusted proxy (hops further left are the client's own claims and could be forged).
+pub fn client_ip(
+    peer: std::net::IpAddr,
+    forwarded_for: Option<&str>,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    forwarded_for
+        .into_iter()
+        .flat_map(|h| h.rsplit(','))
+        .filter_map(|hop| hop.trim().parse::<std::net::IpAddr>().ok())
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() else {
+            return Ok(ClientAddr("unknown".into()));
+        };
+        let trusted = TRUSTED_PROXIES.get().map(Vec::as_slice).unwrap_or(&[]);
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
         Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip().to_string())
-                .unwrap_or_else(|| "unknown".into()),
+            client_ip(peer.ip(), forwarded, trusted).to_string(),
         ))
     }
 }
@@ -192,4 +223,40 @@ pub fn signed_ok(envelope: &perisai_core::protocol::envelope::SignedEnvelope) ->
 pub fn version_supported(v: u32) -> bool {
     (perisai_core::protocol::MIN_PROTOCOL_VERSION..=perisai_core::protocol::PROTOCOL_VERSION)
         .contains(&v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_ip;
+    use std::net::IpAddr;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_from_a_trusted_proxy() {
+        let proxy = ip("10.0.0.2");
+        let trusted = [proxy, ip("10.0.0.3")];
+        // Straight from a client: the header is the client's own claim and is ignored.
+        assert_eq!(
+            client_ip(ip("203.0.113.7"), Some("198.51.100.1"), &trusted),
+            ip("203.0.113.7")
+        );
+        // Through the proxy: the hop the proxy added, not what the client wrote before it.
+        assert_eq!(
+            client_ip(proxy, Some("1.1.1.1, 203.0.113.7"), &trusted),
+            ip("203.0.113.7")
+        );
+        // Through two trusted proxies.
+        assert_eq!(
+            client_ip(proxy, Some("203.0.113.7, 10.0.0.3"), &trusted),
+            ip("203.0.113.7")
+        );
+        // A proxy that sent no usable header: the proxy itself.
+        assert_eq!(client_ip(proxy, None, &trusted), proxy);
+        assert_eq!(client_ip(proxy, Some("junk, "), &trusted), proxy);
+        // Nothing trusted: always the peer.
+        assert_eq!(client_ip(proxy, Some("203.0.113.7"), &[]), proxy);
+    }
 }
