@@ -291,10 +291,6 @@ impl AgentApp {
         &self.sync_options
     }
 
-    pub(crate) fn retention_days(&self) -> u32 {
-        self.retention_days
-    }
-
     /// Held for a whole activation or sync. A poisoned lock only means an earlier sync panicked;
     /// everything it wrote was in transactions, so the next one can go.
     pub(crate) fn sync_guard(&self) -> MutexGuard<'_, ()> {

@@ -77,6 +77,10 @@ struct State {
     fork_next: bool,
     forge_wipe: bool,
     forge_ack: bool,
+    /// The last downsync answer sent, and whether the next one is that answer again (an attacker
+    /// on the path replaying a recorded, validly signed page).
+    last_downsync: Option<Response>,
+    replay_downsync: bool,
 }
 
 struct FakeServer {
@@ -311,6 +315,11 @@ impl FakeServer {
 
     fn downsync(&self, request: &Request<'_>) -> Response {
         let mut st = self.st();
+        if st.replay_downsync {
+            if let Some(recorded) = st.last_downsync.clone() {
+                return recorded;
+            }
+        }
         let device = st.device.as_ref().unwrap();
         let nonce = Self::header(request, HEADER_NONCE).to_string();
         let sig = B64.decode(Self::header(request, HEADER_SIGNATURE)).unwrap();
@@ -327,8 +336,11 @@ impl FakeServer {
         let cursor = st.decisions.len().to_string();
         let commands = st.commands.clone();
         let rule_sets = st.rule_sets.clone();
+        let request_nonce = nonce;
         let nonce = Self::nonce(&mut st);
         let page = DownsyncResponse {
+            device_id: st.device.as_ref().map(|d| d.id.clone()).unwrap_or_default(),
+            request_nonce,
             cursor,
             nonce,
             decisions,
@@ -337,7 +349,9 @@ impl FakeServer {
             commands,
             more: false,
         };
-        ok(&SignedEnvelope::sign(LABEL_DOWNSYNC, &page, &self.key).unwrap())
+        let answer = ok(&SignedEnvelope::sign(LABEL_DOWNSYNC, &page, &self.key).unwrap());
+        st.last_downsync = Some(answer.clone());
+        answer
     }
 }
 
@@ -730,6 +744,28 @@ fn decisions_come_down_and_a_used_nonce_is_replaced() {
         Some("Alamat kurang lengkap")
     );
     assert_eq!(d.state_of(&ids[2]), RecordState::RejectedByReview);
+}
+
+#[test]
+fn a_recorded_downsync_answer_replayed_later_is_refused_and_changes_nothing() {
+    let d = Device::activated();
+    let ids = d.enroll(0, 1);
+    d.sync(&Heard::default()).unwrap();
+    // The supervisor approves; an attacker replays the earlier (validly signed) page instead.
+    d.server.st().decisions.push(DecisionItem {
+        record_id: ids[0].clone(),
+        decision: "approved".into(),
+        reason: None,
+        decided_at: "2026-11-20T04:00:00Z".into(),
+    });
+    d.server.st().replay_downsync = true;
+    let refused = d.sync(&Heard::default()).unwrap_err();
+    assert_eq!(refused.code(), "sync.server_key", "{refused:?}");
+    assert_eq!(d.state_of(&ids[0]), RecordState::Accepted);
+    // The real answer is taken.
+    d.server.st().replay_downsync = false;
+    d.sync(&Heard::default()).unwrap();
+    assert_eq!(d.state_of(&ids[0]), RecordState::Approved);
 }
 
 #[test]

@@ -140,6 +140,8 @@ pub fn document() -> Value {
                                  "collected_at": {"type": "string", "format": "date-time", "description": "device clock"}}}}
                 }},
                 "DownsyncResponse": {"type": "object", "properties": {
+                    "device_id": {"type": "string", "description": "the device that signed the request"},
+                    "request_nonce": {"type": "string", "description": "the nonce the request was signed with: binds the answer to its request"},
                     "cursor": {"type": "string"}, "nonce": {"type": "string"}, "more": {"type": "boolean"},
                     "decisions": {"type": "array", "items": {"type": "object", "properties": {
                         "record_id": {"type": "string"}, "decision": {"type": "string", "enum": ["approved", "rejected", "has_issues"]},

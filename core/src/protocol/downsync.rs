@@ -124,9 +124,16 @@ pub struct DeviceCommand {
 }
 
 /// The signed downsync payload (`perisai/v1/downsync`). `more` says another call would return
-/// more items; `nonce` is the one to sign the next request with.
+/// more items; `nonce` is the one to sign the next request with. `device_id` and `request_nonce`
+/// bind the answer to the request it answers (the device that signed it, with that single-use
+/// nonce): a signed page recorded on the path cannot be replayed to this device later, nor shown
+/// to another device.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DownsyncResponse {
+    #[serde(default)]
+    pub device_id: String,
+    #[serde(default)]
+    pub request_nonce: String,
     pub cursor: String,
     pub nonce: String,
     pub decisions: Vec<DecisionItem>,

@@ -615,7 +615,7 @@ impl AgentApp {
                 content_type: JSON,
                 headers: vec![
                     (HEADER_DEVICE, identity.device_id.clone()),
-                    (HEADER_NONCE, nonce),
+                    (HEADER_NONCE, nonce.clone()),
                     (HEADER_SIGNATURE, B64.encode(signature)),
                 ],
                 body: &body,
@@ -630,7 +630,7 @@ impl AgentApp {
                         Err(_) => return Ok(Step::Retry { after: None }),
                     };
                     match envelope.verified_payload(LABEL_DOWNSYNC, &identity.server_key) {
-                        Ok(bytes) => Ok(Step::Done(bytes)),
+                        Ok(bytes) => Ok(Step::Done((bytes, nonce))),
                         Err(crate::protocol::envelope::EnvelopeError::Malformed) => {
                             Ok(Step::Retry { after: None })
                         }
@@ -654,10 +654,18 @@ impl AgentApp {
                 _ => Err(refusal(&response)),
             }
         })?;
+        let (verified, request_nonce) = verified;
         let page: DownsyncResponse =
             serde_json::from_slice(&verified).map_err(|_| CoreError::SyncRefused {
                 code: "sync.refused",
             })?;
+        // Signed by the server, but for this request? A page recorded earlier, or another
+        // device's, is refused before anything of it is applied.
+        if page.device_id != identity.device_id || page.request_nonce != request_nonce {
+            return Err(CoreError::SyncServerKey(
+                "downsync answer is not bound to this request",
+            ));
+        }
         let extras: Extras = serde_json::from_slice(&verified).unwrap_or_default();
         let now = self.now();
         let book = self.rule_book();

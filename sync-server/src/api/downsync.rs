@@ -14,7 +14,9 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use perisai_core::protocol::downsync::{DownsyncRequest, DownsyncResponse, NonceResponse};
+use perisai_core::protocol::downsync::{
+    DownsyncRequest, DownsyncResponse, NonceResponse, HEADER_NONCE,
+};
 use perisai_core::signer::LABEL_DOWNSYNC;
 use serde::Serialize;
 
@@ -62,6 +64,11 @@ pub async fn downsync(State(state): State<AppState>, headers: HeaderMap, body: B
 async fn run(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Response, ApiError> {
     let bytes = read_body(body, state.config.json_body_limit, "request.too_large").await?;
     let device = device_auth::verify(state, "POST", "/v1/downsync", headers, &bytes).await?;
+    // The nonce the request was signed with (verified and spent above), echoed in the answer.
+    let request_nonce = headers
+        .get(HEADER_NONCE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let request: DownsyncRequest = if bytes.is_empty() {
         DownsyncRequest::default()
     } else {
@@ -114,6 +121,8 @@ async fn run(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Respon
     let nonce = nonces::issue(&mut conn, &device.id).await?;
     let payload = Payload {
         base: DownsyncResponse {
+            device_id: device.id.clone(),
+            request_nonce: request_nonce.to_string(),
             cursor: items.cursor.to_string(),
             nonce,
             decisions: items.decisions,
