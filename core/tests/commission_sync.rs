@@ -137,6 +137,7 @@ impl Server {
         let req: DownsyncRequest = serde_json::from_slice(request.body).unwrap();
         st.cash_requests.push(req.cash);
         let page = json!({
+            "device_id": "dev-1", "request_nonce": nonce,
             "cursor": "c", "nonce": Self::nonce(&mut st), "decisions": [],
             "nik_tag_deltas": {"key_id": "", "key": "", "tags": ""},
             "rule_sets": [], "commands": [], "more": false,
