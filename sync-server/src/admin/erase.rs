@@ -72,14 +72,18 @@ pub fn is_erased(content: &Value) -> bool {
     content.get("erased").is_some_and(|e| !e.is_null())
 }
 
+/// Whether field `name` of an opened content is hidden because the person's data was erased
+/// (the stored placeholders keep the engine's shape; only the name shows, as [`ERASED_NAME`]).
+pub fn hides(content: &Value, name: &str) -> bool {
+    name != "full_name" && PERSONAL_FIELDS.contains(&name) && is_erased(content)
+}
+
 /// The content left after erasure: the normalized record without what identifies the person.
 fn erased_content(content: &Value, at_ms: i64) -> Value {
     let mut normalized = content.get("normalized").cloned().unwrap_or(Value::Null);
     if let Some(fields) = normalized.as_object_mut() {
-        for name in PERSONAL_FIELDS {
-            fields.remove(name);
-        }
-        // The shape the engine reads (`record::Enrollment`) stays whole; the page hides these.
+        fields.remove("location");
+        // The shape the engine reads (`record::Enrollment`) stays whole; pages hide these.
         fields.insert("nik".into(), json!(""));
         fields.insert("full_name".into(), json!(ERASED_NAME));
         fields.insert("birth_place".into(), json!(""));
@@ -107,28 +111,7 @@ pub async fn erase(
     let reference = clean_reference(reference)?;
     let now = now_ms();
     let mut tx = db.begin_write().await?;
-    let rows = sqlx::query(
-        "SELECT branch, content FROM enrollments WHERE id = $1 AND ($2 = '' OR branch = $2)",
-    )
-    .bind(record_id)
-    .bind(branch.unwrap_or(""))
-    .fetch_all(&mut *tx)
-    .await?;
-    let row = match rows.as_slice() {
-        [] => {
-            return Err(AdminError::NotFound(format!(
-                "tidak ada pendaftaran dengan id {record_id} / no record with id {record_id}"
-            )))
-        }
-        [row] => row,
-        _ => {
-            return Err(AdminError::Invalid(
-                "beberapa cabang memegang id ini; sebutkan satu dengan --branch / several \
-                 branches hold this record id; name one with --branch"
-                    .into(),
-            ))
-        }
-    };
+    let row = &super::one_record(&mut tx, record_id, branch, "branch, content").await?;
     let branch: String = col(row, "branch")?;
     let sealed: Vec<u8> = col(row, "content")?;
     let aad = format!("{branch}/{record_id}");
@@ -233,5 +216,12 @@ mod tests {
         assert_eq!(enrollment.occupation, "PEDAGANG");
         assert_eq!(enrollment.programs.len(), 2);
         assert_eq!(enrollment.full_name, ERASED_NAME);
+        // Pages and exports hide the placeholders, show the name as erased, keep the rest.
+        for name in ["nik", "birth_date", "sex", "phone", "address", "location"] {
+            assert!(hides(&erased, name), "{name}");
+            assert!(!hides(&content, name), "{name}");
+        }
+        assert!(!hides(&erased, "full_name"));
+        assert!(!hides(&erased, "occupation"));
     }
 }

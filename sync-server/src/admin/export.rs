@@ -81,10 +81,8 @@ pub async fn export_csv_as<W: Write + ?Sized>(
             .map_err(|_| AdminError::Io(format!("stored content of {id} is damaged")))?;
         // Normalized values when the record passed validation, else what the device sent; an
         // erased record's personal fields are empty (its name reads as erased).
-        let erased = crate::admin::erase::is_erased(&content);
         let field = |name: &str| -> String {
-            if erased && name != "full_name" && crate::admin::erase::PERSONAL_FIELDS.contains(&name)
-            {
+            if crate::admin::erase::hides(&content, name) {
                 return String::new();
             }
             let value = content

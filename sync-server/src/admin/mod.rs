@@ -54,6 +54,32 @@ pub(crate) fn clean_name(what: &str, name: &str) -> Result<String> {
     Ok(name)
 }
 
+/// The one `enrollments` row with id `record_id` (in `branch` when given), with `columns`; a
+/// missing id and an id several branches hold are refused with the operator's message.
+pub(crate) async fn one_record(
+    conn: &mut sqlx::AnyConnection,
+    record_id: &str,
+    branch: Option<&str>,
+    columns: &str,
+) -> Result<sqlx::any::AnyRow> {
+    let mut rows = sqlx::query(&format!(
+        "SELECT {columns} FROM enrollments WHERE id = $1 AND ($2 = '' OR branch = $2)"
+    ))
+    .bind(record_id)
+    .bind(branch.unwrap_or(""))
+    .fetch_all(conn)
+    .await?;
+    match rows.len() {
+        0 => Err(AdminError::NotFound(format!(
+            "no record with id {record_id}"
+        ))),
+        1 => Ok(rows.remove(0)),
+        _ => Err(AdminError::Invalid(
+            "several branches hold this record id; name one with --branch".into(),
+        )),
+    }
+}
+
 pub(crate) fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }

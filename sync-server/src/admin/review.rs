@@ -42,27 +42,13 @@ pub async fn decide(
     }
     let now = now_ms();
     let mut tx = db.begin_write().await?;
-    let rows = sqlx::query(
-        "SELECT branch, agent_id, status, nik_hmac FROM enrollments
-         WHERE id = $1 AND ($2 = '' OR branch = $2)",
+    let row = &super::one_record(
+        &mut tx,
+        record_id,
+        branch,
+        "branch, agent_id, status, nik_hmac",
     )
-    .bind(record_id)
-    .bind(branch.unwrap_or(""))
-    .fetch_all(&mut *tx)
     .await?;
-    let row = match rows.as_slice() {
-        [] => {
-            return Err(AdminError::NotFound(format!(
-                "no record with id {record_id}"
-            )))
-        }
-        [row] => row,
-        _ => {
-            return Err(AdminError::Invalid(
-                "several branches hold this record id; name one with --branch".into(),
-            ))
-        }
-    };
     let branch: String = col(row, "branch")?;
     let agent_id: String = col(row, "agent_id")?;
     let status: String = col(row, "status")?;

@@ -117,7 +117,11 @@ async fn run(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Respon
     )
     .await?;
     let mut statements = items.statements;
-    statements.extend(feed::provisional_statement(&mut conn, &state.keys, &who).await?);
+    // The running month opens every sealed record of the agent: computed once per sync, on
+    // its last page, not on every page of a long catch-up.
+    if !items.more {
+        statements.extend(feed::provisional_statement(&mut conn, &state.keys, &who).await?);
+    }
     let nonce = nonces::issue(&mut conn, &device.id).await?;
     let payload = Payload {
         base: DownsyncResponse {

@@ -58,18 +58,10 @@ impl Content {
         })
     }
 
-    /// Whether the person's data was erased at their request (`admin::erase`).
-    pub fn erased(&self) -> bool {
-        crate::admin::erase::is_erased(&self.0)
-    }
-
     /// The normalized value when the record passed validation, else what the device sent; an
     /// erased record's personal fields (placeholders in the stored shape) are absent.
     fn raw(&self, name: &str) -> Option<&Value> {
-        if self.erased()
-            && name != "full_name"
-            && crate::admin::erase::PERSONAL_FIELDS.contains(&name)
-        {
+        if crate::admin::erase::hides(&self.0, name) {
             return None;
         }
         self.0
