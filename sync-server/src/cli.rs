@@ -189,6 +189,9 @@ pub enum AdminCommand {
     },
     /// Online consistent backup to FILE.
     Backup { file: PathBuf },
+    /// Check that the database is consistent (device chains, acknowledgements, records; SQLite
+    /// integrity); prints a JSON report, exits 1 when a problem is found. Changes nothing.
+    Check,
     /// Which records a device or an account could reach.
     Reach {
         #[arg(long, conflicts_with = "user", required_unless_present = "user")]
@@ -518,6 +521,18 @@ async fn run_admin(db: &Db, keys: &ServerKeys, command: AdminCommand) -> Result<
             println!("{what}");
             println!("the key folder is not in the backup: keep a copy of it apart");
             println!("{}", file.display());
+        }
+        AdminCommand::Check => {
+            let report = admin::check::check(db, keys).await?;
+            let json = serde_json::to_string(&report)
+                .map_err(|e| Failure::new(format!("cannot print the report: {e}")))?;
+            println!("{json}");
+            if !report.ok {
+                return Err(Failure::new(format!(
+                    "the database is not consistent: {} problems (listed above)",
+                    report.problem_count
+                )));
+            }
         }
         AdminCommand::Reach { device, user } => {
             let report = match (device, user) {

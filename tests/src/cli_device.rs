@@ -89,6 +89,28 @@ impl CliDevice {
 
     /// Runs `perisai --data-dir DIR ARGS…`, with `stdin` fed to it.
     pub async fn run(&self, args: &[&str], stdin: Option<&[u8]>) -> Result<CliRun, E2eError> {
+        self.run_or_kill(args, stdin, None)
+            .await
+            .map(|run| run.expect("a command without a kill deadline always ends on its own"))
+    }
+
+    /// `perisai sync --server URL`, killed with SIGKILL (a phone's battery pulled, the app
+    /// killed by the system) if it has not ended `after` this long: `None` when it was killed.
+    pub async fn sync_killed_after(
+        &self,
+        server: &str,
+        after: Duration,
+    ) -> Result<Option<CliRun>, E2eError> {
+        self.run_or_kill(&["sync", "--server", server], None, Some(after))
+            .await
+    }
+
+    async fn run_or_kill(
+        &self,
+        args: &[&str],
+        stdin: Option<&[u8]>,
+        kill_after: Option<Duration>,
+    ) -> Result<Option<CliRun>, E2eError> {
         let mut command = Command::new(&self.binary);
         for (name, _) in std::env::vars_os() {
             let name_text = name.to_string_lossy().to_ascii_lowercase();
@@ -117,17 +139,24 @@ impl CliDevice {
             pipe.write_all(bytes).await?;
             drop(pipe);
         }
+        if let Some(after) = kill_after {
+            if timeout(after, child.wait()).await.is_err() {
+                child.start_kill()?;
+                child.wait().await?;
+                return Ok(None);
+            }
+        }
         let output = timeout(COMMAND_TIMEOUT, child.wait_with_output())
             .await
             .map_err(|_| {
                 E2eError::new(format!("{described} took longer than {COMMAND_TIMEOUT:?}"))
             })??;
-        Ok(CliRun {
+        Ok(Some(CliRun {
             command: described,
             exit_code: output.status.code(),
             json: serde_json::from_slice(&output.stdout).unwrap_or(Value::Null),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        })
+        }))
     }
 
     /// `perisai enroll -` with `form`; the new record's `{"id", "receipt_no", "status", …}`.

@@ -11,6 +11,8 @@
 //! - [`enrollments`]: valid, distinct enrollments made from (device, n), and wire records.
 //! - [`cli_device`]: a device driven through the `perisai` shell (the real sync client).
 //! - [`device`]: a protocol-level device (activation, frozen batches, signed acks) over HTTP.
+//! - [`fleet`]: devices enrolling and syncing in a loop while a test breaks things, and bringing
+//!   everything home afterwards.
 //! - [`error`]: the harness's error.
 //!
 //! Run: `cargo test -p perisai-e2e` (set `PERISAI_TEST_POSTGRES_URL` for the PostgreSQL half;
@@ -21,6 +23,7 @@ pub mod cli_device;
 pub mod device;
 pub mod enrollments;
 pub mod error;
+pub mod fleet;
 pub mod proxy;
 pub mod server;
 
@@ -33,6 +36,22 @@ pub fn seed(default: u64) -> u64 {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(default)
+}
+
+/// Whether this is a full run (`PERISAI_E2E_FULL=1`): the fault tests then run at the sizes of
+/// issue 6 and docs/RELIABILITY.md (50 server kills, 1,000 records over the 2G link, ...); by
+/// default, as in CI, they run a shorter version of the same test.
+pub fn full_run() -> bool {
+    std::env::var("PERISAI_E2E_FULL").is_ok_and(|v| v == "1")
+}
+
+/// `full` in a full run (see [`full_run`]), else `short`.
+pub fn sized(short: u32, full: u32) -> u32 {
+    if full_run() {
+        full
+    } else {
+        short
+    }
 }
 
 /// Prints a line on stderr even when the test passes (libtest captures `eprintln!` of passing

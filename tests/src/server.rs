@@ -250,6 +250,16 @@ impl Deployment {
     /// Starts `perisai-server serve --listen 127.0.0.1:0 EXTRA…` and waits until it prints
     /// where it listens. Its log (stderr) goes to a file in the deployment's folder.
     pub async fn start_server(&self, extra: &[&str]) -> Result<ServerProcess, E2eError> {
+        self.start_server_on("127.0.0.1:0", extra).await
+    }
+
+    /// [`Deployment::start_server`] on a given loopback address, e.g. the port of a server that
+    /// was killed, so that devices find it again at the same URL.
+    pub async fn start_server_on(
+        &self,
+        listen: &str,
+        extra: &[&str],
+    ) -> Result<ServerProcess, E2eError> {
         let number = self.servers_started.fetch_add(1, Ordering::Relaxed) + 1;
         let log = self.dir.path().join(format!("server-{number}.log"));
         let log_file = std::fs::File::create(&log)?;
@@ -257,7 +267,7 @@ impl Deployment {
             .command()
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", listen])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log_file))
@@ -312,9 +322,41 @@ impl Deployment {
         })
     }
 
-    /// Runs `perisai-server admin ARGS…`; returns its whole stdout. Fails (with stderr) on a
-    /// non-zero exit.
-    pub async fn admin_output(&self, args: &[&str]) -> Result<String, E2eError> {
+    /// `admin check`: the database's consistency report (chains, acknowledgements, records,
+    /// SQLite integrity). Fails, with the report, when a problem is found.
+    pub async fn check(&self) -> Result<serde_json::Value, E2eError> {
+        let output = self.run_admin(&["check"]).await?;
+        let out = String::from_utf8_lossy(&output.stdout);
+        let report: serde_json::Value = serde_json::from_str(out.trim()).map_err(|e| {
+            E2eError::new(format!(
+                "admin check printed {out} ({e}); stderr: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ))
+        })?;
+        if report["ok"] != serde_json::Value::Bool(true) {
+            return Err(E2eError::new(format!(
+                "the database is not consistent: {report}"
+            )));
+        }
+        Ok(report)
+    }
+
+    /// Starts the server again on `listen` after a crash, retrying for a few seconds while the
+    /// killed process's port is still held.
+    pub async fn restart_server_on(&self, listen: &str) -> Result<ServerProcess, E2eError> {
+        let mut last = None;
+        for _ in 0..50 {
+            match self.start_server_on(listen, &[]).await {
+                Ok(server) => return Ok(server),
+                Err(e) => last = Some(e),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(last.unwrap_or_else(|| E2eError::new("the server did not start again")))
+    }
+
+    /// Runs `perisai-server admin ARGS…` to its end, whatever its exit status.
+    async fn run_admin(&self, args: &[&str]) -> Result<std::process::Output, E2eError> {
         let mut command = self.command();
         command
             .env("RUST_LOG", "warn")
@@ -322,11 +364,17 @@ impl Deployment {
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let output = timeout(ADMIN_TIMEOUT, command.output())
+        Ok(timeout(ADMIN_TIMEOUT, command.output())
             .await
             .map_err(|_| {
                 E2eError::new(format!("admin {args:?} took longer than {ADMIN_TIMEOUT:?}"))
-            })??;
+            })??)
+    }
+
+    /// Runs `perisai-server admin ARGS…`; returns its whole stdout. Fails (with stderr) on a
+    /// non-zero exit.
+    pub async fn admin_output(&self, args: &[&str]) -> Result<String, E2eError> {
+        let output = self.run_admin(args).await?;
         if !output.status.success() {
             return Err(E2eError::new(format!(
                 "perisai-server admin {} failed ({}): {}",

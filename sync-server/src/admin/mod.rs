@@ -7,6 +7,7 @@
 //! - [`erase`]: erasure of a person's data at their request.
 //! - [`export`]: CSV export of a branch (formula-neutralised, audited).
 //! - [`backup`]: an online, consistent copy of the database.
+//! - [`check`]: whether the database is consistent (chains, acknowledgements, records).
 //! - [`reach`]: which records a device or an account could reach (breach reports).
 //! - [`rules`]: publishing rule sets to devices and to the server's re-validation.
 //!
@@ -14,6 +15,7 @@
 
 pub mod access;
 pub mod backup;
+pub mod check;
 pub mod erase;
 pub mod export;
 pub mod org;
