@@ -1,9 +1,11 @@
 //! Crashes (issue 6, item 3): processes killed with SIGKILL at random moments lose nothing.
 //!
 //! - **The server killed 50 times during ingest.** Four devices (the real `perisai` shell)
-//!   enroll and sync in a loop while the server process is killed with SIGKILL at random
-//!   moments and started again on the same port, database and keys, 50 times in a row (15 in
-//!   the short version CI runs; `PERISAI_E2E_FULL=1` for 50). The
+//!   enroll and sync in a loop while the server process is killed with SIGKILL and started
+//!   again on the same port, database and keys, 50 times in a row (15 in the short version CI
+//!   runs; `PERISAI_E2E_FULL=1` for 50). Each server process first stores one batch (so the
+//!   devices progress however slow a restart is), then dies at a random moment of the ingest
+//!   that follows. The
 //!   devices' sync clients retry as they would in the field. Afterwards: every record a device
 //!   enrolled is stored exactly once and `accepted` on its device; no server ever answered
 //!   `seq.gap` (which is what a device hears when the server lost a batch it had acknowledged);
@@ -55,7 +57,18 @@ async fn the_server_killed_fifty_times_during_ingest_loses_nothing(backend: Back
     let fleet = Fleet::start(&devices, &url, 40, 4);
     let mut kills_mid_sync = 0;
     for kill in 1..=kills {
-        tokio::time::sleep(Duration::from_millis(dice.gen_range(150..900))).await;
+        // Each server process first stores a batch (so the devices make progress however slow
+        // a restart is), then dies at a random moment of the ingest that goes on.
+        let mut waited = 0;
+        while !server.log().contains("outcome=\"stored\"") {
+            assert!(
+                waited < 1200,
+                "no batch stored within a minute of a restart"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            waited += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(dice.gen_range(0..700))).await;
         if fleet.syncing() {
             kills_mid_sync += 1;
         }
