@@ -5,9 +5,11 @@
 //!
 //! The cursor is opaque to devices: `d<id>.t<id>.c<id>.r<id>.y<id>.s<id>`, the last id delivered
 //! from each table (`y`: payments, `s`: issued statements). A cursor of the four first parts
-//! only (handed out before payments existed) reads as `y0.s0`. Rows are read in id order and only a *settled* prefix is delivered: rows written within
-//! the last `downsync_settle` may belong to transactions still running elsewhere (PostgreSQL
-//! hands out ids before commit), and a later-committing lower id must never be skipped.
+//! only (handed out before payments existed) reads as `y0.s0`. Rows are read in id order and
+//! only a *settled* prefix is delivered: rows written within the last `downsync_settle` may
+//! belong to transactions still running elsewhere (PostgreSQL hands out ids before commit), and
+//! a later-committing lower id must never be skipped. Unsettled rows wait for the next sync;
+//! `more` means only that a full page of settled rows was delivered.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -129,13 +131,10 @@ pub async fn collect(
     .bind(page)
     .fetch_all(&mut *conn)
     .await?;
-    items.more |= rows.len() as i64 == page;
-    for row in &rows {
+    let settled = settled_prefix(&rows, "decided_ms", cutoff)?;
+    items.more |= settled == rows.len() && rows.len() as i64 == page;
+    for row in &rows[..settled] {
         let decided_ms: i64 = col(row, "decided_ms")?;
-        if decided_ms > cutoff {
-            items.more = true;
-            break;
-        }
         let id: i64 = col(row, "id")?;
         let reason: Option<Vec<u8>> = col(row, "reason")?;
         let reason = reason.and_then(|blob| {
@@ -161,12 +160,9 @@ pub async fn collect(
     .bind(tag_page)
     .fetch_all(&mut *conn)
     .await?;
-    items.more |= rows.len() as i64 == tag_page;
-    for row in &rows {
-        if col::<i64>(row, "created_ms")? > cutoff {
-            items.more = true;
-            break;
-        }
+    let settled = settled_prefix(&rows, "created_ms", cutoff)?;
+    items.more |= settled == rows.len() && rows.len() as i64 == tag_page;
+    for row in &rows[..settled] {
         let tag: Vec<u8> = col(row, "tag")?;
         items.tags.extend_from_slice(&tag);
         items.cursor.tags = col(row, "id")?;
@@ -180,13 +176,10 @@ pub async fn collect(
     .bind(page)
     .fetch_all(&mut *conn)
     .await?;
-    items.more |= rows.len() as i64 == page;
-    for row in &rows {
+    let settled = settled_prefix(&rows, "created_ms", cutoff)?;
+    items.more |= settled == rows.len() && rows.len() as i64 == page;
+    for row in &rows[..settled] {
         let created_ms: i64 = col(row, "created_ms")?;
-        if created_ms > cutoff {
-            items.more = true;
-            break;
-        }
         let id: i64 = col(row, "id")?;
         items.commands.push(DeviceCommand {
             id: id.to_string(),
@@ -204,12 +197,9 @@ pub async fn collect(
     .bind(page)
     .fetch_all(&mut *conn)
     .await?;
-    items.more |= rows.len() as i64 == page;
-    for row in &rows {
-        if col::<i64>(row, "published_ms")? > cutoff {
-            items.more = true;
-            break;
-        }
+    let settled = settled_prefix(&rows, "published_ms", cutoff)?;
+    items.more |= settled == rows.len() && rows.len() as i64 == page;
+    for row in &rows[..settled] {
         let body: String = col(row, "body")?;
         // A body that is not JSON was never published through the server; skip it, loudly.
         match serde_json::from_str(&body) {
@@ -239,6 +229,23 @@ pub async fn collect(
     items.cursor.statements = issued.cursor;
     items.more |= issued.more;
     Ok(items)
+}
+
+/// How many leading `rows` were written at or before `cutoff` (column `column`, milliseconds):
+/// the settled prefix a page may deliver. Rows after it wait for a later sync and do not make
+/// the answer say `more` (a device asking again at once would only poll until they settle,
+/// for up to `downsync_settle`, on every sync).
+pub(crate) fn settled_prefix(
+    rows: &[sqlx::any::AnyRow],
+    column: &str,
+    cutoff: i64,
+) -> Result<usize, sqlx::Error> {
+    for (i, row) in rows.iter().enumerate() {
+        if col::<i64>(row, column)? > cutoff {
+            return Ok(i);
+        }
+    }
+    Ok(rows.len())
 }
 
 /// The agent's running month as of now, for the end of a downsync answer (a device shows it

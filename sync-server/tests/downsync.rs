@@ -185,3 +185,52 @@ both_backends!(
     commands_and_revocation_reach_the_device,
     published_rule_sets_flow_down,
 );
+
+/// Rows still within the settle window wait for a later sync and do not make the answer say
+/// `more`: before, a device asked again at once, page after page, until they settled (up to
+/// 40 s of polling on every PostgreSQL sync; found by the 2G-link test).
+async fn unsettled_rows_wait_for_a_later_sync_without_more(ctx: &Ctx) {
+    let mut sender = ctx.device("KC01").await;
+    let mut other = ctx.device("KC01").await;
+    let record = sender.record(7);
+    let bytes = sender.next_batch(std::slice::from_ref(&record));
+    sender.upload(ctx, bytes).await;
+    let (_, payload) = other.downsync(ctx).await;
+    let payload = payload.unwrap();
+    assert!(!payload.more, "an unsettled row is not more to fetch now");
+    assert!(B64.decode(payload.nik_tag_deltas.tags).unwrap().is_empty());
+    // An hour later the row has settled: the next sync delivers it.
+    sqlx::query("UPDATE nik_tags SET created_ms = created_ms - 7200000")
+        .execute(ctx.db.pool())
+        .await
+        .unwrap();
+    let (_, payload) = other.downsync(ctx).await;
+    let payload = payload.unwrap();
+    let tag_key = B64.decode(&other.activation.nik_tags.key).unwrap();
+    let expected = nik_tag24(&tag_key, record["nik"].as_str().unwrap());
+    assert_eq!(
+        B64.decode(payload.nik_tag_deltas.tags).unwrap(),
+        expected.to_vec()
+    );
+    assert!(!payload.more);
+}
+
+fn settle_an_hour(config: &mut perisai_server::config::Config) {
+    config.downsync_settle = std::time::Duration::from_secs(3600);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsettled_rows_wait_without_more_on_sqlite() {
+    let ctx = Ctx::sqlite_with(settle_an_hour).await;
+    unsettled_rows_wait_for_a_later_sync_without_more(&ctx).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsettled_rows_wait_without_more_on_postgres() {
+    let Some(ctx) = Ctx::postgres_with(settle_an_hour).await else {
+        eprintln!("PERISAI_TEST_POSTGRES_URL not set: PostgreSQL case skipped");
+        return;
+    };
+    unsettled_rows_wait_for_a_later_sync_without_more(&ctx).await;
+    ctx.drop_database().await;
+}

@@ -77,17 +77,14 @@ pub async fn payments_since(
     .bind(page)
     .fetch_all(&mut *conn)
     .await?;
+    let settled = crate::feed::settled_prefix(&rows, "imported_ms", cutoff_ms)?;
     let mut result = PaymentPage {
         items: Vec::new(),
         cursor: from,
-        more: rows.len() as i64 == page,
+        more: settled == rows.len() && rows.len() as i64 == page,
     };
     let mut touched: Vec<String> = Vec::new();
-    for row in &rows {
-        if col::<i64>(row, "imported_ms")? > cutoff_ms {
-            result.more = true;
-            break;
-        }
+    for row in &rows[..settled] {
         let record_id: String = col(row, "record_id")?;
         if !touched.contains(&record_id) {
             touched.push(record_id);

@@ -333,16 +333,13 @@ pub async fn issued_since(
     .bind(page)
     .fetch_all(conn)
     .await?;
+    let settled = crate::feed::settled_prefix(&rows, "issued_ms", cutoff_ms)?;
     let mut result = StatementPage {
         items: Vec::new(),
         cursor: from,
-        more: rows.len() as i64 == page,
+        more: settled == rows.len() && rows.len() as i64 == page,
     };
-    for row in &rows {
-        if col::<i64>(row, "issued_ms")? > cutoff_ms {
-            result.more = true;
-            break;
-        }
+    for row in &rows[..settled] {
         let body: String = col(row, "body")?;
         match serde_json::from_str(&body) {
             Ok(value) => result.items.push(value),
