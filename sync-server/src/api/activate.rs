@@ -68,7 +68,7 @@ pub async fn activate(
 
 async fn run(state: &AppState, addr: &str, body: Body) -> Result<Response, ApiError> {
     let bytes = read_body(body, state.config.json_body_limit, "request.too_large").await?;
-    let request: ActivationRequest = serde_json::from_slice(&bytes)
+    let request: ActivationRequest = super::from_json(&bytes)
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "activation.malformed"))?;
     if !version_supported(request.v) {
         return Err(ApiError::upgrade_required(&state.config.min_app_version));

@@ -164,6 +164,55 @@ pub async fn read_body(body: Body, limit: usize, too_large_code: &str) -> Result
         .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, too_large_code))
 }
 
+/// Reads a JSON request body into `T`. JSON has one kind of number, so `1.0` is the integer 1 (and
+/// an `integer` of the OpenAPI document, JSON Schema's rule): integers written with a zero
+/// fraction are read as integers, where serde alone would refuse them. Plain integers, what the
+/// devices send, parse in one pass; only a body that failed is looked at again.
+pub fn from_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
+    let first = match serde_json::from_slice(bytes) {
+        Ok(parsed) => return Ok(parsed),
+        Err(e) => e,
+    };
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Err(first);
+    };
+    if !integral_numbers_as_integers(&mut value) {
+        return Err(first);
+    }
+    serde_json::from_value(value).map_err(|_| first)
+}
+
+/// Rewrites every number with a zero fraction (`3.0`, `1e2`) that fits 64 bits as an integer;
+/// whether anything changed.
+fn integral_numbers_as_integers(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let Some(f) = n.as_f64().filter(|f| f.is_finite() && f.fract() == 0.0) else {
+                return false;
+            };
+            // 2^63 and 2^64 are exact as f64; everything below them converts without loss.
+            let integer =
+                if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) {
+                    Value::from(f as i64)
+                } else if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
+                    Value::from(f as u64)
+                } else {
+                    return false;
+                };
+            *value = integer;
+            true
+        }
+        Value::Array(items) => items.iter_mut().fold(false, |changed, item| {
+            integral_numbers_as_integers(item) | changed
+        }),
+        Value::Object(map) => map.values_mut().fold(false, |changed, item| {
+            integral_numbers_as_integers(item) | changed
+        }),
+        _ => false,
+    }
+}
+
 /// The client's address (for throttles), or `unknown` when the server runs without
 /// connection info (in-process tests). Behind a trusted reverse proxy (`serve
 /// --trusted-proxy`), the address the proxy saw, from `X-Forwarded-For`.
@@ -227,7 +276,8 @@ pub fn version_supported(v: u32) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::client_ip;
+    use super::{client_ip, from_json};
+    use perisai_core::protocol::downsync::DownsyncRequest;
     use std::net::IpAddr;
 
     fn ip(s: &str) -> IpAddr {
@@ -258,5 +308,30 @@ mod tests {
         assert_eq!(client_ip(proxy, Some("junk, "), &trusted), proxy);
         // Nothing trusted: always the peer.
         assert_eq!(client_ip(proxy, Some("203.0.113.7"), &[]), proxy);
+    }
+
+    /// Found by the API fuzzer (scripts/api-fuzz.sh): `"amount": 724508.0` is a JSON Schema
+    /// integer, as the document says, but was refused as `request.malformed`.
+    #[test]
+    fn integers_written_with_a_zero_fraction_are_integers() {
+        let body = br#"{"cursor": "", "cash": [{"id": "a", "record_id": "r", "amount": 724508.0,
+            "months": 3e0, "collected_at": "2026-01-05T08:00:00+07:00"}]}"#;
+        let request: DownsyncRequest = from_json(body).unwrap();
+        assert_eq!(request.cash[0].amount, 724_508);
+        assert_eq!(request.cash[0].months, 3);
+        // Still refused: a real fraction, a number beyond the field, a string, unknown fields.
+        for bad in [
+            r#"{"cash": [{"id": "a", "record_id": "r", "amount": 1.5, "months": 1, "collected_at": ""}]}"#,
+            r#"{"cash": [{"id": "a", "record_id": "r", "amount": 1, "months": 5e9, "collected_at": ""}]}"#,
+            r#"{"cash": [{"id": "a", "record_id": "r", "amount": 1e30, "months": 1, "collected_at": ""}]}"#,
+            r#"{"cash": [{"id": "a", "record_id": "r", "amount": "1", "months": 1, "collected_at": ""}]}"#,
+            r#"{"cursor": "", "more": 1.0}"#,
+            "not json",
+        ] {
+            assert!(
+                from_json::<DownsyncRequest>(bad.as_bytes()).is_err(),
+                "{bad}"
+            );
+        }
     }
 }
