@@ -13,7 +13,8 @@
 # The long campaign of docs/RELIABILITY-api-fuzzing.md is `scripts/api-fuzz.sh 1000`.
 #
 # The server runs on a fresh database (SQLite in a temporary folder by default) with a branch,
-# two agents and two devices activated by scripts/api-fuzz/device.py, one of them then revoked;
+# three agents, two devices activated by scripts/api-fuzz/device.py (one of them then revoked)
+# and a spare activation code;
 # scripts/api-fuzz/hooks.py sends a share of the fuzzed requests from those devices, signed, so
 # the fuzzer reaches what lies behind the signature checks. Afterwards the server's log is
 # checked: no panic, no error logged, and none of the personal data the devices sent.
@@ -123,9 +124,12 @@ WADAH=$(admin create-wadah --branch KC99 --name "Koperasi Uji Fuzz")
 ACTIVE_AGENT=$(admin create-agent --wadah "$WADAH" --name "Agen Uji Satu")
 REVOKED_AGENT=$(admin create-agent --wadah "$WADAH" --name "Agen Uji Dua")
 device() { "$VENV/bin/python" scripts/api-fuzz/device.py activate "$URL" "$1" "$2"; }
-ACTIVE_DEVICE=$(device "$(admin issue-code --agent "$ACTIVE_AGENT")" "$WORK/active.pem")
+ACTIVE_CODE=$(admin issue-code --agent "$ACTIVE_AGENT")
+ACTIVE_DEVICE=$(device "$ACTIVE_CODE" "$WORK/active.pem")
 REVOKED_DEVICE=$(device "$(admin issue-code --agent "$REVOKED_AGENT")" "$WORK/revoked.pem")
 admin revoke-device --device "$REVOKED_DEVICE" >/dev/null
+SPARE_AGENT=$(admin create-agent --wadah "$WADAH" --name "Agen Uji Tiga")
+SPARE_CODE=$(admin issue-code --agent "$SPARE_AGENT")
 echo "active device $ACTIVE_DEVICE, revoked device $REVOKED_DEVICE"
 
 step "schemathesis: $MAX_EXAMPLES examples per operation, phases $PHASES, all checks"
@@ -141,6 +145,7 @@ set +e
     PERISAI_FUZZ_URL="$URL" \
     PERISAI_FUZZ_DEVICE="$ACTIVE_DEVICE" PERISAI_FUZZ_DEVICE_KEY="$WORK/active.pem" \
     PERISAI_FUZZ_REVOKED_DEVICE="$REVOKED_DEVICE" PERISAI_FUZZ_REVOKED_KEY="$WORK/revoked.pem" \
+    PERISAI_FUZZ_ACTIVE_CODE="$ACTIVE_CODE" PERISAI_FUZZ_SPARE_CODE="$SPARE_CODE" \
     PERISAI_FUZZ_STATS="$REPORT_DIR/stats.json" \
     "$VENV/bin/schemathesis" --config-file "$ROOT/scripts/api-fuzz/schemathesis.toml" \
     run "$URL/openapi.json" \

@@ -5,6 +5,7 @@ requests the server must accept — signed downsyncs, signed batches — and rea
 the signature checks, not only the refusals in front of them.
 
     python device.py activate URL CODE KEY_FILE   # prints the device id; the key goes to KEY_FILE
+    python device.py check-code DIGITS            # 12 base32 digits and their check character
 """
 
 from __future__ import annotations
@@ -31,6 +32,32 @@ def normalize_code(typed: str) -> str:
             continue
         out.append({"O": "0", "I": "1", "L": "1"}.get(c, c))
     return "".join(out)
+
+
+DIGITS = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CHECK = DIGITS + "*~$=U"
+
+
+def code_with_check(digits: str) -> str:
+    """12 Crockford base32 digits and their check character (core `activation_code`)."""
+    value = 0
+    for d in digits:
+        value = (value * 32 + DIGITS.index(d)) % 37
+    return digits + CHECK[value]
+
+
+def activation_request(device: "Device", code: str, proof_code: str | None = None) -> dict:
+    """An activation request for `code`, proved by `device`'s key over `proof_code` (the same
+    code, unless a wrong proof is wanted)."""
+    public_key = device.public_key()
+    signed = normalize_code(proof_code or code).encode() + b"\x00" + public_key
+    return {
+        "v": 1,
+        "code": code,
+        "public_key": base64.b64encode(public_key).decode(),
+        "app_version": "0.1.0-api-fuzz",
+        "signature": base64.b64encode(device.sign(LABEL_ACTIVATE, signed)).decode(),
+    }
 
 
 class Device:
@@ -102,20 +129,10 @@ def envelope_payload(answer: bytes) -> dict:
 
 def activate(url: str, code: str, key_file: str) -> str:
     device = Device.new()
-    normalized = normalize_code(code)
-    public_key = device.public_key()
-    proof = device.sign(LABEL_ACTIVATE, normalized.encode() + b"\x00" + public_key)
-    request = {
-        "v": 1,
-        "code": code,
-        "public_key": base64.b64encode(public_key).decode(),
-        "app_version": "0.1.0-api-fuzz",
-        "signature": base64.b64encode(proof).decode(),
-    }
     answer = urllib.request.urlopen(
         urllib.request.Request(
             url.rstrip("/") + "/v1/activate",
-            data=json.dumps(request).encode(),
+            data=json.dumps(activation_request(device, code)).encode(),
             headers={"Content-Type": "application/json"},
             method="POST",
         ),
@@ -127,6 +144,9 @@ def activate(url: str, code: str, key_file: str) -> str:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 5 or sys.argv[1] != "activate":
-        sys.exit("usage: device.py activate URL CODE KEY_FILE")
-    print(activate(sys.argv[2], sys.argv[3], sys.argv[4]))
+    if len(sys.argv) == 5 and sys.argv[1] == "activate":
+        print(activate(sys.argv[2], sys.argv[3], sys.argv[4]))
+    elif len(sys.argv) == 3 and sys.argv[1] == "check-code":
+        print(code_with_check(sys.argv[2]))
+    else:
+        sys.exit("usage: device.py activate URL CODE KEY_FILE | check-code DIGITS")

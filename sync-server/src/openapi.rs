@@ -173,7 +173,7 @@ pub fn document() -> Value {
                 "DownsyncRequest": {"type": "object", "additionalProperties": false, "properties": {
                     "cursor": {"type": "string", "pattern": "^(d[0-9]{1,18}\\.t[0-9]{1,18}\\.c[0-9]{1,18}\\.r[0-9]{1,18}(\\.y[0-9]{1,18}\\.s[0-9]{1,18})?)?$",
                                "description": "the cursor of the previous answer, sent back as is; empty for the start (cursor.invalid otherwise)"},
-                    "cash": {"type": "array", "description": "cash the agent recorded as collected, not yet acknowledged by a verified downsync answer; idempotent by id. Kept only when: id 1 to 64 characters without control characters (the device sends a UUID), record_id 1 to 64 characters and a record of the agent's, amount 1 to 1,000,000,000 rupiah, months 1 to 12, collected_at RFC 3339 and not after a day from now",
+                    "cash": {"type": "array", "description": "cash the agent recorded as collected, not yet acknowledged by a verified downsync answer; idempotent by id. Kept only when: id 1 to 64 characters without control characters (the device sends a UUID), record_id 1 to 64 characters without control characters and a record of the agent's, amount 1 to 1,000,000,000 rupiah, months 1 to 12, collected_at RFC 3339 and not after a day from now",
                              "items": {"type": "object", "additionalProperties": false, "required": ["id", "record_id", "amount", "months", "collected_at"], "properties": {
                                  "id": {"type": "string", "description": "a UUID made on the device"}, "record_id": {"type": "string"},
                                  "amount": {"type": "integer", "format": "int64", "description": "whole rupiah"},
