@@ -319,6 +319,11 @@ mod tests {
         let request: DownsyncRequest = from_json(body).unwrap();
         assert_eq!(request.cash[0].amount, 724_508);
         assert_eq!(request.cash[0].months, 3);
+        // Read exactly (serde_json's float_roundtrip): not 2251799813685247.2.
+        let big = br#"{"cash": [{"id": "a", "record_id": "r", "amount": 2251799813685247.0,
+            "months": 1, "collected_at": ""}]}"#;
+        let request: DownsyncRequest = from_json(big).unwrap();
+        assert_eq!(request.cash[0].amount, 2_251_799_813_685_247);
         // Still refused: a real fraction, a number beyond the field, a string, unknown fields.
         for bad in [
             r#"{"cash": [{"id": "a", "record_id": "r", "amount": 1.5, "months": 1, "collected_at": ""}]}"#,
