@@ -56,7 +56,8 @@ TARGET_DIR=$(cargo metadata --format-version 1 --no-deps |
   "$VENV/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 SERVER=$TARGET_DIR/debug/perisai-server
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/perisai-api-fuzz-XXXXXX")
+# Under target/, not /tmp: removed by this script only.
+WORK=$(mktemp -d "$ROOT/target/api-fuzz-run.XXXXXX")
 SERVER_PID=""
 PG_DATABASE=""
 cleanup() {

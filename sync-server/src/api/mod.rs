@@ -182,26 +182,23 @@ pub fn from_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, serd
     serde_json::from_value(value).map_err(|_| first)
 }
 
-/// Rewrites every number with a zero fraction (`3.0`, `1e2`) that fits 64 bits as an integer;
-/// whether anything changed.
+/// Rewrites every number with a zero fraction (`3.0`, `1e2`) up to 2^53 as an integer; whether
+/// anything changed. Up to 2^53 every integer is exactly a double, so the number read is the
+/// number written; beyond it a double cannot tell `-9223372036854775809` (out of an i64's range)
+/// from `-9223372036854775808.0`, and the number stays what it is: refused where an integer is
+/// wanted. (Integers written as integers never come here: serde reads them as they are.)
 fn integral_numbers_as_integers(value: &mut serde_json::Value) -> bool {
     use serde_json::Value;
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
     match value {
         Value::Number(n) if n.is_f64() => {
-            let Some(f) = n.as_f64().filter(|f| f.is_finite() && f.fract() == 0.0) else {
-                return false;
-            };
-            // 2^63 and 2^64 are exact as f64; everything below them converts without loss.
-            let integer =
-                if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) {
-                    Value::from(f as i64)
-                } else if (0.0..18_446_744_073_709_551_616.0).contains(&f) {
-                    Value::from(f as u64)
-                } else {
-                    return false;
-                };
-            *value = integer;
-            true
+            match n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() <= EXACT) {
+                Some(f) => {
+                    *value = Value::from(f as i64);
+                    true
+                }
+                None => false,
+            }
         }
         Value::Array(items) => items.iter_mut().fold(false, |changed, item| {
             integral_numbers_as_integers(item) | changed
@@ -329,6 +326,10 @@ mod tests {
             r#"{"cash": [{"id": "a", "record_id": "r", "amount": 1.5, "months": 1, "collected_at": ""}]}"#,
             r#"{"cash": [{"id": "a", "record_id": "r", "amount": 1, "months": 5e9, "collected_at": ""}]}"#,
             r#"{"cash": [{"id": "a", "record_id": "r", "amount": 1e30, "months": 1, "collected_at": ""}]}"#,
+            // Found by the long campaign: out of an i64's range, read as a double that rounds
+            // to i64::MIN; must not be taken as i64::MIN.
+            r#"{"cash": [{"id": "a", "record_id": "r", "amount": -9223372036854775809, "months": 1, "collected_at": ""}]}"#,
+            r#"{"cash": [{"id": "a", "record_id": "r", "amount": 9223372036854775808, "months": 1, "collected_at": ""}]}"#,
             r#"{"cash": [{"id": "a", "record_id": "r", "amount": "1", "months": 1, "collected_at": ""}]}"#,
             r#"{"cursor": "", "more": 1.0}"#,
             "not json",
