@@ -28,6 +28,8 @@ BACKEND=${PERISAI_API_FUZZ_BACKEND:-sqlite}
 PHASES=${PERISAI_API_FUZZ_PHASES:-examples,coverage,fuzzing,stateful}
 VENV=$ROOT/target/api-fuzz-venv
 REQUIREMENTS=$ROOT/scripts/api-fuzz/requirements.txt
+# No __pycache__ beside the hooks in the source tree.
+export PYTHONDONTWRITEBYTECODE=1
 
 step() { printf '\n==> %s\n' "$*"; }
 
