@@ -1,16 +1,34 @@
 //! The device API as OpenAPI 3.1 (`GET /openapi.json`), written by hand next to the handlers it
 //! describes; `tests/ops.rs` checks that every route the router serves is in it and that the
 //! status codes listed are the ones the handlers give.
+//!
+//! Every refusal names the exact error codes it can carry (an `enum` on `error.code`), so a
+//! schema-driven fuzzer (`scripts/api-fuzz.sh`, schemathesis) checks not only the status but the
+//! code of every error it provokes against this document.
 
 use serde_json::{json, Value};
 
 /// The document.
 pub fn document() -> Value {
-    let error = |description: &str| json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}});
+    // An error answer whose `error.code` is one of `codes` (the description says when).
+    let error = |codes: &[&str], description: &str| {
+        json!({"description": description, "content": {"application/json": {"schema": {"allOf": [
+            {"$ref": "#/components/schemas/ErrorBody"},
+            {"properties": {"error": {"properties": {"code": {"enum": codes}}}}}
+        ]}}}})
+    };
     let signed = |description: &str, payload: &str| {
         json!({"description": format!("{description} Signed envelope; the payload (base64 JSON) is a {payload}."),
                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SignedEnvelope"}}}})
     };
+    let rate_limited = |description: &str| {
+        let mut answer = error(&["rate_limited"], description);
+        answer["headers"] = json!({"Retry-After": {"required": true, "description": "seconds to wait",
+            "schema": {"type": "string", "pattern": "^[1-9][0-9]*$"}}});
+        answer
+    };
+    // The whole-request deadline (`api::router`'s timeout layer): a plain 408 with no body.
+    let deadline = || json!({"description": "The request did not complete within the server's deadline (a slow upload or a stalled database)."});
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -24,13 +42,14 @@ pub fn document() -> Value {
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActivationRequest"}}}},
                 "responses": {
                     "200": signed("Activated (or the same binding again, for a retry with the same key).", "ActivationResponse (context perisai/v1/activate)"),
-                    "400": error("activation.malformed, code.format, code.check (typo: no try counted)"),
-                    "401": error("activation.signature: the proof of possession does not verify (counts as a wrong try)"),
-                    "403": error("code.invalid (unknown), code.expired (72 h), code.used (another key; counts as a wrong try), code.locked (5 wrong tries), agent.inactive"),
-                    "409": error("key.in_use: this public key is bound to another device"),
-                    "413": error("request.too_large"),
-                    "426": error("protocol.version, with min_app_version"),
-                    "429": error("rate_limited: too many unknown codes from this address; Retry-After header")
+                    "400": error(&["activation.malformed", "code.format", "code.check"], "activation.malformed (not the JSON above, or a key or signature that is not base64 of the right form), code.format, code.check (typo: no try counted)"),
+                    "401": error(&["activation.signature"], "activation.signature: the proof of possession does not verify (counts as a wrong try)"),
+                    "403": error(&["code.invalid", "code.expired", "code.used", "code.locked", "agent.inactive"], "code.invalid (unknown), code.expired (72 h), code.used (another key; counts as a wrong try), code.locked (5 wrong tries), agent.inactive"),
+                    "408": deadline(),
+                    "409": error(&["key.in_use"], "key.in_use: this public key is bound to another device"),
+                    "413": error(&["request.too_large"], "request.too_large"),
+                    "426": error(&["protocol.version"], "protocol.version, with min_app_version"),
+                    "429": rate_limited("rate_limited: too many unknown codes from this address; Retry-After header")
                 }
             }},
             "/v1/batches": {"post": {
@@ -39,14 +58,14 @@ pub fn document() -> Value {
                     "description": "u16 BE header length, header JSON, u16 BE signature length, DER signature over perisai/v1/batch ‖ 0x00 ‖ header, deflate(JSON array of records). At most 98304 bytes."}}}},
                 "responses": {
                     "200": signed("Stored and acknowledged, or a replay of a stored seq with the same hash (the stored acknowledgement, byte for byte).", "Ack (context perisai/v1/ack)"),
-                    "400": error("batch.malformed (undecodable framing or header) or batch.body_hash (body does not match the signed header)"),
-                    "401": error("batch.signature"),
-                    "403": error("device.unknown, or device.revoked with error.wipe: a signed DeviceCommand {kind: wipe} (context perisai/v1/downsync); a validly signed batch of a revoked device is quarantined"),
-                    "408": {"description": "The request did not complete within the server's deadline (slow upload)."},
-                    "409": error("seq.fork (same seq, other hash; or not continuing the hash chain: the device is flagged) or seq.gap with error.expected_seq (resend kept batches from there)"),
-                    "413": error("batch.too_large"),
-                    "426": error("protocol.version, with error.min_app_version"),
-                    "429": error("rate_limited; Retry-After header (seconds)")
+                    "400": error(&["batch.malformed", "batch.body_hash"], "batch.malformed (undecodable framing or header) or batch.body_hash (body does not match the signed header)"),
+                    "401": error(&["batch.signature"], "batch.signature"),
+                    "403": error(&["device.unknown", "device.revoked"], "device.unknown, or device.revoked with error.wipe: a signed DeviceCommand {kind: wipe} (context perisai/v1/downsync); a validly signed batch of a revoked device is quarantined"),
+                    "408": deadline(),
+                    "409": error(&["seq.fork", "seq.gap"], "seq.fork (same seq, other hash; or not continuing the hash chain: the device is flagged) or seq.gap with error.expected_seq (resend kept batches from there)"),
+                    "413": error(&["batch.too_large"], "batch.too_large"),
+                    "426": error(&["protocol.version"], "protocol.version, with error.min_app_version"),
+                    "429": rate_limited("rate_limited; Retry-After header (seconds)")
                 }
             }},
             "/v1/nonce": {"post": {
@@ -54,8 +73,9 @@ pub fn document() -> Value {
                 "parameters": [{"$ref": "#/components/parameters/Device"}],
                 "responses": {
                     "200": signed("A nonce.", "NonceResponse (context perisai/v1/downsync)"),
-                    "401": error("request.unsigned: no Perisai-Device header"),
-                    "403": error("device.unknown, or device.revoked with error.wipe")
+                    "401": error(&["request.unsigned"], "request.unsigned: no Perisai-Device header"),
+                    "403": error(&["device.unknown", "device.revoked"], "device.unknown, or device.revoked with error.wipe"),
+                    "408": deadline()
                 }
             }},
             "/v1/downsync": {"post": {
@@ -68,18 +88,22 @@ pub fn document() -> Value {
                 "requestBody": {"required": false, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DownsyncRequest"}}}},
                 "responses": {
                     "200": signed("Items since the cursor, the next cursor and the next nonce.", "DownsyncResponse (context perisai/v1/downsync)"),
-                    "400": error("request.malformed or cursor.invalid"),
-                    "401": error("request.unsigned, request.signature, request.nonce (unknown, expired or used: ask /v1/nonce)"),
-                    "403": error("device.unknown, or device.revoked with error.wipe"),
-                    "413": error("request.too_large")
+                    "400": error(&["request.malformed", "cursor.invalid"], "request.malformed or cursor.invalid"),
+                    "401": error(&["request.unsigned", "request.signature", "request.nonce"], "request.unsigned, request.signature, request.nonce (unknown, expired or used: ask /v1/nonce)"),
+                    "403": error(&["device.unknown", "device.revoked"], "device.unknown, or device.revoked with error.wipe"),
+                    "408": deadline(),
+                    "413": error(&["request.too_large"], "request.too_large")
                 }
             }},
             "/healthz": {"get": {"summary": "Liveness and database reachability.", "responses": {
-                "200": {"description": "{\"status\": \"ok\", \"database\": \"ok\"}"},
-                "503": {"description": "The database does not answer."}
+                "200": {"description": "The server runs and its database answers.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}},
+                "503": {"description": "The database does not answer.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}
             }}},
-            "/metrics": {"get": {"summary": "Prometheus metrics (text exposition format).", "responses": {"200": {"description": "perisai_batches_total{outcome}, perisai_records_total{status}, perisai_activations_total{outcome}, perisai_http_request_duration_seconds{route,status}"}}}},
-            "/openapi.json": {"get": {"summary": "This document.", "responses": {"200": {"description": "OpenAPI 3.1 JSON"}}}}
+            "/metrics": {"get": {"summary": "Prometheus metrics (text exposition format).", "responses": {"200": {
+                "description": "perisai_batches_total{outcome}, perisai_records_total{status}, perisai_activations_total{outcome}, perisai_http_request_duration_seconds{route,status}",
+                "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+            "/openapi.json": {"get": {"summary": "This document.", "responses": {"200": {"description": "OpenAPI 3.1 JSON",
+                "content": {"application/json": {"schema": {"type": "object", "required": ["openapi", "info", "paths"]}}}}}}}
         },
         "components": {
             "parameters": {
@@ -93,11 +117,21 @@ pub fn document() -> Value {
                 }},
                 "ErrorBody": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
                     "code": {"type": "string"},
-                    "message": {"type": "object", "required": ["id", "en"], "properties": {"id": {"type": "string"}, "en": {"type": "string"}}},
-                    "expected_seq": {"type": "integer", "description": "seq.gap only"},
+                    "message": {"type": "object", "required": ["id", "en"], "properties": {"id": {"type": "string", "minLength": 1}, "en": {"type": "string", "minLength": 1}}},
+                    "expected_seq": {"type": "integer", "minimum": 1, "description": "seq.gap only"},
                     "min_app_version": {"type": "string", "description": "426 only"},
                     "wipe": {"$ref": "#/components/schemas/SignedEnvelope", "description": "device.revoked only: a DeviceCommand of kind wipe"}
-                }}}},
+                },
+                // What a device needs to recover is always there with its code.
+                "allOf": [
+                    {"if": {"properties": {"code": {"const": "seq.gap"}}}, "then": {"required": ["expected_seq"]}},
+                    {"if": {"properties": {"code": {"const": "protocol.version"}}}, "then": {"required": ["min_app_version"]}},
+                    {"if": {"properties": {"code": {"const": "device.revoked"}}}, "then": {"required": ["wipe"]}}
+                ]}}},
+                "Health": {"type": "object", "required": ["status", "database"], "properties": {
+                    "status": {"type": "string", "enum": ["ok", "unavailable"]},
+                    "database": {"type": "string", "enum": ["ok", "unreachable"]}
+                }},
                 "ActivationRequest": {"type": "object", "additionalProperties": false, "required": ["v", "code", "public_key", "app_version", "signature"], "properties": {
                     "v": {"type": "integer", "const": 1},
                     "code": {"type": "string", "example": "ABCD-EFGH-JKMN-P", "description": "12 Crockford base32 characters and a check character; case, hyphens and spaces ignored"},
@@ -130,14 +164,21 @@ pub fn document() -> Value {
                     "batch_codes": {"type": "array", "description": "present when the whole batch was refused (batch.body_undecodable): every record in it is rejected"}
                 }},
                 "NonceResponse": {"type": "object", "properties": {"device_id": {"type": "string"}, "nonce": {"type": "string"}}},
+                // The request as the server reads it (anything else is 400 request.malformed).
+                // A cash item that reads but is out of bounds, or names a record that is not the
+                // agent's, is not kept, and the answer is still 200: the device sends its cash
+                // until a downsync succeeds, so refusing the whole request for one item would
+                // stop its downsync (decisions, commands) for good. The device's own checks
+                // (`record_cash`) never let such an item out.
                 "DownsyncRequest": {"type": "object", "additionalProperties": false, "properties": {
-                    "cursor": {"type": "string", "description": "opaque; empty for the start"},
-                    "cash": {"type": "array", "description": "cash the agent recorded as collected, not yet uploaded; idempotent by id",
+                    "cursor": {"type": "string", "pattern": "^(d[0-9]{1,18}\\.t[0-9]{1,18}\\.c[0-9]{1,18}\\.r[0-9]{1,18}(\\.y[0-9]{1,18}\\.s[0-9]{1,18})?)?$",
+                               "description": "the cursor of the previous answer, sent back as is; empty for the start (cursor.invalid otherwise)"},
+                    "cash": {"type": "array", "description": "cash the agent recorded as collected, not yet acknowledged by a verified downsync answer; idempotent by id. Kept only when: id 1 to 64 characters without control characters (the device sends a UUID), record_id 1 to 64 characters without control characters and a record of the agent's, amount 1 to 1,000,000,000 rupiah, months 1 to 12, collected_at RFC 3339 and not after a day from now",
                              "items": {"type": "object", "additionalProperties": false, "required": ["id", "record_id", "amount", "months", "collected_at"], "properties": {
-                                 "id": {"type": "string", "format": "uuid"}, "record_id": {"type": "string"},
-                                 "amount": {"type": "integer", "minimum": 1, "description": "whole rupiah"},
-                                 "months": {"type": "integer", "minimum": 1},
-                                 "collected_at": {"type": "string", "format": "date-time", "description": "device clock"}}}}
+                                 "id": {"type": "string", "description": "a UUID made on the device"}, "record_id": {"type": "string"},
+                                 "amount": {"type": "integer", "format": "int64", "description": "whole rupiah"},
+                                 "months": {"type": "integer", "minimum": 0, "maximum": u32::MAX, "description": "contribution months"},
+                                 "collected_at": {"type": "string", "description": "RFC 3339, device clock"}}}}
                 }},
                 "DownsyncResponse": {"type": "object", "properties": {
                     "device_id": {"type": "string", "description": "the device that signed the request"},
@@ -164,4 +205,68 @@ pub fn document() -> Value {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `error.code` enum in the document, with where it is.
+    fn documented_codes(value: &Value, at: &str, found: &mut Vec<(String, String)>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::Array(codes)) = map
+                    .get("properties")
+                    .and_then(|p| p.get("error"))
+                    .and_then(|e| e.get("properties"))
+                    .and_then(|p| p.get("code"))
+                    .and_then(|c| c.get("enum"))
+                {
+                    for code in codes {
+                        found.push((at.to_string(), code.as_str().unwrap_or("").to_string()));
+                    }
+                }
+                for (key, child) in map {
+                    documented_codes(child, &format!("{at}/{key}"), found);
+                }
+            }
+            Value::Array(items) => {
+                for item in items {
+                    documented_codes(item, at, found);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_documented_error_code_has_its_own_bilingual_message() {
+        let mut found = Vec::new();
+        documented_codes(&document(), "", &mut found);
+        assert!(found.len() > 20, "{found:?}");
+        let fallback = crate::error::message("no.such.code");
+        for (at, code) in found {
+            assert_ne!(crate::error::message(&code), fallback, "{code} at {at}");
+        }
+    }
+
+    #[test]
+    fn every_device_refusal_names_its_codes() {
+        let doc = document();
+        for (path, operation) in doc["paths"].as_object().unwrap() {
+            if !path.starts_with("/v1/") {
+                continue;
+            }
+            for (status, answer) in operation["post"]["responses"].as_object().unwrap() {
+                if status.starts_with('4') && status != "408" {
+                    let schema = &answer["content"]["application/json"]["schema"];
+                    assert!(
+                        schema["allOf"][1]["properties"]["error"]["properties"]["code"]["enum"]
+                            .is_array(),
+                        "{path} {status}"
+                    );
+                }
+            }
+        }
+    }
 }

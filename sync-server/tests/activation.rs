@@ -221,6 +221,28 @@ async fn malformed_and_old_requests_are_refused(ctx: &Ctx) {
     assert!(message["id"].is_string() && message["en"].is_string());
 }
 
+/// The app version is the device's say: control characters (a NUL, which PostgreSQL cannot
+/// store as text) are dropped, and the activation succeeds.
+async fn an_app_version_with_control_characters_is_stored_without_them(ctx: &Ctx) {
+    let (_, agent) = ctx.agent("KC01").await;
+    let code = ctx.code(&agent).await;
+    let signer = SoftwareSigner::generate_ephemeral().unwrap();
+    let mut request = activation_request(&code, &signer);
+    request["app_version"] = json!("0.1.0\u{0}\n-beta");
+    let reply = ctx.call(post_json("/v1/activate", &request)).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let stored: String = sqlx::query_scalar("SELECT app_version FROM devices")
+        .fetch_one(ctx.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, "0.1.0-beta");
+}
+
 async fn reactivating_an_agent_retires_the_old_device_and_flags_a_restart(ctx: &Ctx) {
     let (_, agent) = ctx.agent("KC01").await;
     let first = Device::activate(ctx, &ctx.code(&agent).await).await;
@@ -270,6 +292,7 @@ both_backends!(
     five_wrong_proofs_lock_the_code,
     typos_cost_no_try_and_guesses_are_throttled_per_address,
     malformed_and_old_requests_are_refused,
+    an_app_version_with_control_characters_is_stored_without_them,
     reactivating_an_agent_retires_the_old_device_and_flags_a_restart,
     a_suspended_agent_cannot_activate,
 );

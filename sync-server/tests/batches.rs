@@ -130,6 +130,39 @@ async fn an_unknown_device_is_403(ctx: &Ctx) {
     assert_eq!(reply.error_code(), "device.unknown");
 }
 
+/// Ids no database can hold as text (PostgreSQL refuses a NUL character in any string) are
+/// unknown devices, not database errors.
+async fn a_device_id_with_a_nul_character_is_403_unknown(ctx: &Ctx) {
+    let mut device = ctx.device("KC01").await;
+    device.id = "dev\u{0}ice".into();
+    let bytes = device.next_batch(&[]);
+    let (reply, _) = device.upload(ctx, bytes).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN);
+    assert_eq!(reply.error_code(), "device.unknown");
+}
+
+/// A validly signed batch whose records carry NUL characters (in the record id, in a name, in
+/// a field name) is stored and acknowledged like any other: the records are rejected or kept,
+/// never a database error that would leave the frozen batch unstorable and the chain stuck.
+async fn records_with_nul_characters_are_acknowledged(ctx: &Ctx) {
+    let mut device = ctx.device("KC01").await;
+    let mut in_id = device.record(1);
+    in_id["id"] = json!("rec\u{0}1");
+    let mut in_name = device.record(2);
+    in_name["full_name"] = json!("Siti\u{0} Aminah");
+    let mut in_key = device.record(3);
+    in_key["note\u{0}"] = json!("x");
+    let bytes = device.next_batch(&[in_id, in_name, in_key]);
+    let (reply, ack) = device.upload(ctx, bytes).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(ack.unwrap().results.len(), 3);
+}
+
 async fn a_revoked_device_gets_a_signed_wipe_and_its_batch_is_quarantined(ctx: &Ctx) {
     let mut device = ctx.device("KC01").await;
     perisai_server::admin::access::revoke_device(&ctx.db, &device.id)
@@ -310,6 +343,8 @@ both_backends!(
     a_tampered_body_is_400_body_hash,
     a_batch_signed_by_another_key_is_401,
     an_unknown_device_is_403,
+    a_device_id_with_a_nul_character_is_403_unknown,
+    records_with_nul_characters_are_acknowledged,
     a_revoked_device_gets_a_signed_wipe_and_its_batch_is_quarantined,
     an_oversized_body_is_413,
     random_bytes_are_400_malformed,

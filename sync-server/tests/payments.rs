@@ -85,6 +85,16 @@ async fn downsync_json(ctx: &Ctx, device: &mut Device, cash: &[Value]) -> Value 
     payload
 }
 
+/// A cash item naming a record id no database can hold as text (a NUL character) is not kept,
+/// and the downsync answers as always.
+async fn a_cash_item_with_a_nul_character_is_not_kept(ctx: &Ctx) {
+    let mut device = ctx.device("KC01").await;
+    let cash = json!({"id": "0190b7a4-0000-7000-8000-00000000c0de", "record_id": "rec\u{0}ord",
+                      "amount": 50_000, "months": 1, "collected_at": "2026-01-05T08:00:00+07:00"});
+    downsync_json(ctx, &mut device, &[cash]).await;
+    assert_eq!(ctx.count("SELECT COUNT(*) FROM cash_records").await, 0);
+}
+
 /// The quote of one contribution month for the test records (PEDAGANG, Rp2.500.000, JKK+JKM).
 fn month_quote(month: YearMonth) -> i64 {
     quote(
@@ -583,6 +593,7 @@ both_backends!(
     an_import_counts_reports_each_bad_line_and_changes_nothing_twice,
     a_short_payment_is_accepted_as_paid_and_flagged,
     cash_never_confirmed_within_seven_days_is_flagged,
+    a_cash_item_with_a_nul_character_is_not_kept,
     statements_are_issued_once_and_a_late_payment_adjusts_the_next,
     acquisitions_pay_from_the_threshold_and_a_reversal_comes_back_negative,
 );

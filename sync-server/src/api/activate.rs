@@ -68,7 +68,7 @@ pub async fn activate(
 
 async fn run(state: &AppState, addr: &str, body: Body) -> Result<Response, ApiError> {
     let bytes = read_body(body, state.config.json_body_limit, "request.too_large").await?;
-    let request: ActivationRequest = serde_json::from_slice(&bytes)
+    let request: ActivationRequest = super::from_json(&bytes)
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "activation.malformed"))?;
     if !version_supported(request.v) {
         return Err(ApiError::upgrade_required(&state.config.min_app_version));
@@ -223,7 +223,7 @@ async fn bind(
     .bind(&code.branch)
     .bind(&code.agent_id)
     .bind(public_key)
-    .bind(app_version.chars().take(40).collect::<String>())
+    .bind(stored_app_version(app_version))
     .bind(now)
     .bind(genesis_hash(&device_id))
     .execute(&mut *tx)
@@ -293,6 +293,17 @@ async fn bind(
         head_hash: genesis_hash(&device_id),
         last_receipt_no: 0,
     }))
+}
+
+/// The app version as stored: the device's say, at most 40 characters, without control
+/// characters (PostgreSQL cannot store a NUL as text; a log or an admin page should not show
+/// line breaks from a device).
+fn stored_app_version(app_version: &str) -> String {
+    app_version
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(40)
+        .collect()
 }
 
 /// The signed answer: the binding, the server key, a nonce, rule sets, the branch's NIK tags and

@@ -72,7 +72,7 @@ async fn run(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Respon
     let request: DownsyncRequest = if bytes.is_empty() {
         DownsyncRequest::default()
     } else {
-        serde_json::from_slice(&bytes)
+        super::from_json(&bytes)
             .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "request.malformed"))?
     };
     let from = Cursor::parse(&request.cursor)

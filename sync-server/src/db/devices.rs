@@ -41,7 +41,12 @@ impl Device {
 const COLUMNS: &str =
     "id, branch, agent_id, public_key, status, last_seq, head_hash, last_receipt_no";
 
+/// The device with this id. An id with a NUL character names no device (ids are UUIDs): it is
+/// not sent to the database, where PostgreSQL would refuse it as text, an error, not an answer.
 pub async fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<Device>, sqlx::Error> {
+    if id.contains('\0') {
+        return Ok(None);
+    }
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM devices WHERE id = $1"))
         .bind(id)
         .fetch_optional(conn)

@@ -90,14 +90,16 @@ pub async fn store(
     Ok(stored)
 }
 
-/// The collection time of a sound item: an id of at most 64 characters, 1 to 1,000,000,000
+/// The collection time of a sound item: an id and a record id of at most 64 characters without
+/// control characters (a NUL could not even be looked up on PostgreSQL), 1 to 1,000,000,000
 /// rupiah for 1 to 12 months, collected at an RFC 3339 time not after a day from now.
 fn well_formed(item: &CashItem, now_ms: i64) -> Option<i64> {
     let id_ok = !item.id.is_empty()
         && item.id.len() <= 64
         && !item.id.chars().any(char::is_control)
         && !item.record_id.is_empty()
-        && item.record_id.len() <= 64;
+        && item.record_id.len() <= 64
+        && !item.record_id.chars().any(char::is_control);
     let amount_ok = (1..=1_000_000_000).contains(&item.amount) && (1..=12).contains(&item.months);
     let collected = DateTime::parse_from_rfc3339(&item.collected_at)
         .ok()?
