@@ -845,7 +845,11 @@ mod tests {
         assert_eq!(states, ["queued", "accepted", "approved"]);
         let identity = state::require_identity(&store.conn).unwrap();
         assert_eq!(
-            (identity.device_id.as_str(), identity.next_seq, identity.cursor.as_str()),
+            (
+                identity.device_id.as_str(),
+                identity.next_seq,
+                identity.cursor.as_str()
+            ),
             ("dev-v4", 2, "c-4")
         );
         assert_eq!(state::count_unacked(&store.conn).unwrap(), 0);
@@ -853,13 +857,21 @@ mod tests {
             state::batches_from(&store.conn, &store.sealer, "dev-v4", 1).unwrap()[0].bytes,
             b"frozen batch 1"
         );
-        assert_eq!(device::unsent_cash(&store.conn, &store.sealer, 10).unwrap().len(), 1);
+        assert_eq!(
+            device::unsent_cash(&store.conn, &store.sealer, 10)
+                .unwrap()
+                .len(),
+            1
+        );
         let trust = state::server_trust(&store.conn).unwrap();
         assert_eq!((trust.pinned, trust.next), (vec![4; 65], None));
 
         state::apply_trust_change(&store.conn, &TrustChange::LearnNext(vec![6; 65])).unwrap();
         let status = state::device_status(&store.conn).unwrap();
-        assert_eq!(status.server_key_fingerprint, Some(key_fingerprint(&[4; 65])));
+        assert_eq!(
+            status.server_key_fingerprint,
+            Some(key_fingerprint(&[4; 65]))
+        );
         assert_eq!(
             status.server_key_next_fingerprint,
             Some(key_fingerprint(&[6; 65]))
