@@ -39,15 +39,11 @@ pub enum CoreError {
     /// this machine (loopback), or not a URL at all.
     #[error("server URL refused: {0}")]
     SyncUrl(&'static str),
-    /// A server answer whose signature does not verify under the pinned server key, or a server
-    /// key that does not match the fingerprint given at activation.
+    /// A server answer whose signature does not verify under a server key the device trusts
+    /// (the pinned one, or one a verified rotation leads to: `crate::protocol::rotation`), or a
+    /// server key that does not match the fingerprint given at activation.
     #[error("server response not authentic: {0}")]
     SyncServerKey(&'static str),
-    /// A server answer signed by a key the device cannot reach from its pinned key through a
-    /// verified rotation (`crate::protocol::rotation`): the server's key was replaced without a
-    /// rotation the device could follow. Nothing was changed; the device must be activated again.
-    #[error("server answer signed by an unknown key")]
-    SyncServerKeyUnknown,
     /// The server says this device's batch chain forked (`seq.fork`): sending stops.
     #[error("batch chain forked")]
     SyncFork,
@@ -93,7 +89,6 @@ impl CoreError {
             CoreError::SyncNetwork(_) => "sync.network",
             CoreError::SyncUrl(_) => "sync.url",
             CoreError::SyncServerKey(_) => "sync.server_key",
-            CoreError::SyncServerKeyUnknown => "sync.server_key_unknown",
             CoreError::SyncFork => "sync.fork",
             CoreError::SyncGap { .. } => "sync.gap",
             CoreError::SyncRefused { code } => code,
@@ -160,12 +155,6 @@ impl CoreError {
                  hubungi kantor cabang.",
                 "The server's answer could not be verified. No data was changed; contact the \
                  branch office.",
-            ),
-            CoreError::SyncServerKeyUnknown => Message::new(
-                "Server memakai kunci tanda tangan yang tidak dikenal perangkat ini. Tidak ada data \
-                 yang diubah; aktifkan ulang perangkat dengan kode baru dari kantor cabang.",
-                "The server signs with a key this device does not know. No data was changed; \
-                 activate the device again with a new code from the branch office.",
             ),
             CoreError::SyncFork => Message::new(
                 "Urutan kiriman perangkat ini tidak cocok dengan server. Pengiriman dihentikan; \

@@ -18,7 +18,9 @@
 //!
 //! Anything else is refused: a bad signature under a key the device knows is
 //! [`TrustError::Signature`], an answer under a key no verified rotation leads to is
-//! [`TrustError::UnknownKey`] (the device must be activated again).
+//! [`TrustError::UnknownKey`]. The sync client reports both as `sync.server_key` and changes
+//! nothing; a device whose server key was replaced without a rotation it can follow must be
+//! activated again.
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;

@@ -413,13 +413,10 @@ impl AgentApp {
                     return Ok(Step::Retry { after: None });
                 }
             };
+            // Read before the match: the store's lock must not be held while an answer applies.
+            let trust = state::server_trust(&self.store().conn)?;
             match response.status {
-                200 => match ack::open_ack(
-                    &response.body,
-                    &state::server_trust(&self.store().conn)?,
-                    &identity.device_id,
-                    batch,
-                ) {
+                200 => match ack::open_ack(&response.body, &trust, &identity.device_id, batch) {
                     Ok((ack, trust_change)) => {
                         self.apply_verified_ack(
                             identity,
@@ -648,7 +645,9 @@ impl AgentApp {
                         Err(TrustError::Signature) => Err(CoreError::SyncServerKey(
                             "downsync signature does not verify",
                         )),
-                        Err(TrustError::UnknownKey) => Err(CoreError::SyncServerKeyUnknown),
+                        Err(TrustError::UnknownKey) => Err(CoreError::SyncServerKey(
+                            "downsync signed by a server key this device does not trust",
+                        )),
                     }
                 }
                 401 if error_code(&response) == "request.nonce" && !nonce_refreshed => {
@@ -745,7 +744,11 @@ impl AgentApp {
                     Err(TrustError::Signature) => {
                         return Err(CoreError::SyncServerKey("nonce signature does not verify"))
                     }
-                    Err(TrustError::UnknownKey) => return Err(CoreError::SyncServerKeyUnknown),
+                    Err(TrustError::UnknownKey) => {
+                        return Err(CoreError::SyncServerKey(
+                            "nonce signed by a server key this device does not trust",
+                        ))
+                    }
                 };
                 let answer: NonceResponse = serde_json::from_slice(&opened.payload)
                     .map_err(|_| CoreError::SyncServerKey("nonce answer undecodable"))?;
