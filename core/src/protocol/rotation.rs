@@ -251,7 +251,10 @@ mod tests {
         let rotation = sign_rotation(&old, &public(&new), AT).unwrap();
         assert_eq!(open_rotation(&rotation, &public(&old)), Ok(public(&new)));
         let opened = trust(&old, None)
-            .open(&answer(&old, LABEL_ACK, &[rotation.clone()]), LABEL_ACK)
+            .open(
+                &answer(&old, LABEL_ACK, std::slice::from_ref(&rotation)),
+                LABEL_ACK,
+            )
             .unwrap();
         assert_eq!(opened.change, TrustChange::LearnNext(public(&new)));
         let payload: serde_json::Value = serde_json::from_slice(&opened.payload).unwrap();
@@ -335,7 +338,10 @@ mod tests {
         let second = sign_rotation(&k2, &public(&k3), AT).unwrap();
         // One rotation behind, and two (links in any order).
         let opened = trust(&k1, None)
-            .open(&answer(&k2, LABEL_ACK, &[first.clone()]), LABEL_ACK)
+            .open(
+                &answer(&k2, LABEL_ACK, std::slice::from_ref(&first)),
+                LABEL_ACK,
+            )
             .unwrap();
         assert_eq!(opened.change, TrustChange::Repin(public(&k2)));
         let opened = trust(&k1, None)
