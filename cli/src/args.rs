@@ -98,6 +98,9 @@ pub enum Command {
     },
     /// Count the records in every state
     Queue,
+    /// Show the device's link to the server: activation, pinned server key (and the next one a
+    /// key rotation announced), last sync, batches not yet acknowledged
+    Status,
     /// Activate this device with a one-time code from the branch office
     Activate {
         /// The sync server, https://… (plain http:// only to this machine)

@@ -71,6 +71,7 @@ pub fn run(cli: Cli) -> Outcome {
         } => Store::new(data_dir, tz)
             .and_then(|store| store.correct(&id, &Source::from_arg(&file), accept_warnings)),
         Command::Queue => Store::new(data_dir, tz).and_then(|store| store.queue()),
+        Command::Status => Store::new(data_dir, tz).and_then(|store| store.status()),
         Command::Activate {
             server,
             code,
@@ -350,6 +351,18 @@ impl Store {
         }
         let recorded = self.open()?.record_cash(record_id, amount, months)?;
         Ok(Outcome::success(&recorded))
+    }
+
+    /// `status`: the core's `DeviceStatus` (`{"activated", "device_id", "server_key_fingerprint",
+    /// "server_key_next_fingerprint", "last_sync_at", "unacked_batches", ...}`); a folder with no
+    /// store yet is simply not activated.
+    fn status(&self) -> Result<Outcome, Failure> {
+        if !self.exists() {
+            return Ok(Outcome::success(
+                &perisai_core::sync::DeviceStatus::default(),
+            ));
+        }
+        Ok(Outcome::success(&self.open()?.device_status()?))
     }
 
     /// `queue`: `{"<state>": n, ...}` with every state, zeros included.

@@ -39,8 +39,9 @@ pub enum CoreError {
     /// this machine (loopback), or not a URL at all.
     #[error("server URL refused: {0}")]
     SyncUrl(&'static str),
-    /// A server answer whose signature does not verify under the pinned server key, or a server
-    /// key that does not match the fingerprint given at activation.
+    /// A server answer whose signature does not verify under a server key the device trusts
+    /// (the pinned one, or one a verified rotation leads to: `crate::protocol::rotation`), or a
+    /// server key that does not match the fingerprint given at activation.
     #[error("server response not authentic: {0}")]
     SyncServerKey(&'static str),
     /// The server says this device's batch chain forked (`seq.fork`): sending stops.

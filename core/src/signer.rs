@@ -42,14 +42,18 @@ pub const LABEL_ACTIVATE: &str = "perisai/v1/activate";
 pub const LABEL_ACK: &str = "perisai/v1/ack";
 /// Context label of a server downsync response.
 pub const LABEL_DOWNSYNC: &str = "perisai/v1/downsync";
+/// Context label of a server key rotation: the outgoing server key vouching for the next one
+/// (`crate::protocol::rotation`).
+pub const LABEL_ROTATE: &str = "perisai/v1/rotate";
 
 /// Every context label, for tests and for servers that want to check a label is known.
-pub const LABELS: [&str; 5] = [
+pub const LABELS: [&str; 6] = [
     LABEL_BATCH,
     LABEL_REQUEST,
     LABEL_ACTIVATE,
     LABEL_ACK,
     LABEL_DOWNSYNC,
+    LABEL_ROTATE,
 ];
 
 /// Length of an uncompressed SEC1 P-256 public key: `0x04 ‖ X ‖ Y`.

@@ -27,11 +27,12 @@
 //! | 2 | participant cards (sealed, built for existing records by unsealing them), supervisor notes, batch, server outcome, confirmation time, payment flag, purge bookkeeping |
 //! | 3 | sync: the device identity and chain head (`sync_identity`, one row once activated), frozen batches (sealed, kept for resending), the branch's NIK tags, rule-set updates from the server |
 //! | 4 | incentives (see `crate::incentive::device`): commission statements from downsync (sealed, one per month) and the cash the agent recorded (amounts sealed, sent flag) |
+//! | 5 | server key rotation (see `crate::protocol::rotation`): `sync_identity.server_key_next`, the next server key a verified rotation announced |
 //!
-//! To add version 5: write `upgrade_4_to_5`, call it from `upgrade_from(4)`, bump
-//! [`SCHEMA_VERSION`], and commit a version-4 file under `core/tests/fixtures/` made by a
-//! generator test in this module (as `store-v1.db`, `store-v2.db` and `store-v3.db` were), so
-//! the upgrade is tested from a real old file.
+//! To add version 6: write `upgrade_5_to_6`, call it from `upgrade_from(5)`, bump
+//! [`SCHEMA_VERSION`], and commit a version-5 file under `core/tests/fixtures/` made by a
+//! generator test in this module (as `store-v1.db` to `store-v4.db` were), so the upgrade is
+//! tested from a real old file.
 
 use std::path::Path;
 use std::time::Duration;
@@ -43,7 +44,7 @@ use crate::queue::{Card, RecordContent};
 use crate::seal::{DataKey, KeyVault, Purpose, Sealer};
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// How long a writer waits for another connection's lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -263,6 +264,7 @@ impl Migrations for StoreSchema<'_> {
             1 => upgrade_1_to_2(tx, self.sealer()?),
             2 => upgrade_2_to_3(tx),
             3 => upgrade_3_to_4(tx),
+            4 => upgrade_4_to_5(tx),
             other => Err(CoreError::Store(format!("no upgrade from version {other}"))),
         }
     }
@@ -403,6 +405,18 @@ fn upgrade_3_to_4(tx: &Transaction<'_>) -> Result<(), CoreError> {
     Ok(())
 }
 
+/// Version 5: server key rotation. The pinned key stays in `server_key`; a rotation the device
+/// verified under it leaves the announced key here until the server switches to it. Public
+/// keys are not secrets, so it is clear like `server_key`.
+const SCHEMA_V5: &str = "
+ALTER TABLE sync_identity ADD COLUMN server_key_next BLOB;  -- next server public key (65 bytes)
+";
+
+fn upgrade_4_to_5(tx: &Transaction<'_>) -> Result<(), CoreError> {
+    tx.execute_batch(SCHEMA_V5)?;
+    Ok(())
+}
+
 /// Seals a card or record content for the store (kept here so store and queue agree on versions).
 pub(crate) fn seal_json<T: serde::Serialize>(
     sealer: &Sealer,
@@ -442,6 +456,7 @@ mod tests {
     const V1_FIXTURE: &str = "store-v1.db";
     const V2_FIXTURE: &str = "store-v2.db";
     const V3_FIXTURE: &str = "store-v3.db";
+    const V4_FIXTURE: &str = "store-v4.db";
 
     fn copy_v1_fixture(dir: &Path) -> PathBuf {
         let to = dir.join("perisai.db");
@@ -722,6 +737,148 @@ mod tests {
             device::unsent_cash(&store.conn, &store.sealer, 10).unwrap(),
             vec![item]
         );
+    }
+
+    /// Writes a version-4 store (the last one before key rotation), activated, through the
+    /// version-4 queue, sync state and incentives: receipt numbers 1 `queued`, 2 `accepted`, 3
+    /// `approved`, a frozen batch 1 acknowledged, and one unsent cash item for record 3.
+    /// Regenerate with `PERISAI_WRITE_FIXTURES=1 cargo test -p perisai-core --lib
+    /// v4_fixture_generator` (never needed once version 4 shipped).
+    fn write_v4_store(path: &Path, vault: &dyn KeyVault) {
+        use crate::incentive::device;
+        use crate::protocol::downsync::CashItem;
+        use crate::queue::{AckOutcome, Decision, Origin};
+        use crate::sync::state;
+        let mut store = Store::open_at(path, vault, true, 4).unwrap();
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-01T10:00:00+07:00").unwrap();
+        let ids: Vec<String> = (1..=3)
+            .map(|n| store.insert_submitted(&content(n), Origin::New).unwrap().id)
+            .collect();
+        store.mark_sent(&ids[1..3], "dev-v4:1", &at).unwrap();
+        for id in &ids[1..3] {
+            store.apply_ack(id, &AckOutcome::Accepted, &at).unwrap();
+        }
+        store
+            .apply_decision(&ids[2], &Decision::Approved, &at)
+            .unwrap();
+        state::save_identity(
+            &store.conn,
+            &state::Identity {
+                device_id: "dev-v4".into(),
+                agent_id: "agent-v4".into(),
+                branch: "KC-BOGOR".into(),
+                server_url: "https://perisai.example".into(),
+                server_key: vec![4; 65],
+                device_key: vec![5; 65],
+                activated_at: "2026-11-30T09:00:00+07:00".into(),
+                next_seq: 2,
+                prev_hash: "11".repeat(32),
+                nonce: Some("n-4".into()),
+                cursor: "c-4".into(),
+                last_sync_at: Some("2026-12-01T10:00:00+07:00".into()),
+                suspended: false,
+            },
+        )
+        .unwrap();
+        state::insert_batch(
+            &store.conn,
+            &store.sealer,
+            "dev-v4",
+            &state::KeptBatch {
+                seq: 1,
+                batch_hash: "11".repeat(32),
+                record_count: 2,
+                bytes: b"frozen batch 1".to_vec(),
+                acked: false,
+            },
+            "2026-12-01T09:59:00+07:00",
+        )
+        .unwrap();
+        state::mark_batch_acked(&store.conn, 1, b"{}", at.timestamp()).unwrap();
+        let cash = CashItem {
+            id: "0192f0a0-0000-7000-8000-00000000c004".into(),
+            record_id: ids[2].clone(),
+            amount: 16_800,
+            months: 1,
+            collected_at: "2026-12-01T11:00:00+07:00".into(),
+        };
+        device::insert_cash(&store.conn, &store.sealer, &cash).unwrap();
+        drop(store);
+    }
+
+    #[test]
+    fn v4_fixture_generator_still_builds_a_v4_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = fixture_vault(dir.path());
+        let path = dir.path().join("v4.db");
+        write_v4_store(&path, &vault);
+        let conn = Connection::open(&path).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), 4);
+        if std::env::var_os("PERISAI_WRITE_FIXTURES").is_some() {
+            drop(conn);
+            std::fs::copy(&path, Path::new(FIXTURE_DIR).join(V4_FIXTURE)).unwrap();
+        }
+    }
+
+    /// Version 5 adds the next server key: a version-4 store keeps its records, identity, kept
+    /// batch and unsent cash; it trusts exactly the key it pinned, and can learn a next key and
+    /// re-pin to it.
+    #[test]
+    fn committed_v4_file_upgrades_through_the_key_rotation_step() {
+        use crate::incentive::device;
+        use crate::protocol::key_fingerprint;
+        use crate::protocol::rotation::TrustChange;
+        use crate::sync::state;
+        let dir = tempfile::tempdir().unwrap();
+        let vault = fixture_vault(dir.path());
+        let path = dir.path().join("perisai.db");
+        std::fs::copy(Path::new(FIXTURE_DIR).join(V4_FIXTURE), &path).unwrap();
+        assert_eq!(user_version(&Connection::open(&path).unwrap()).unwrap(), 4);
+        let store = Store::open(&path, &vault, true).unwrap();
+        assert_eq!(user_version(&store.conn).unwrap(), SCHEMA_VERSION);
+        let states: Vec<&str> = store
+            .list(None)
+            .unwrap()
+            .iter()
+            .map(|r| r.state.as_str())
+            .collect();
+        assert_eq!(states, ["queued", "accepted", "approved"]);
+        let identity = state::require_identity(&store.conn).unwrap();
+        assert_eq!(
+            (
+                identity.device_id.as_str(),
+                identity.next_seq,
+                identity.cursor.as_str()
+            ),
+            ("dev-v4", 2, "c-4")
+        );
+        assert_eq!(state::count_unacked(&store.conn).unwrap(), 0);
+        assert_eq!(
+            state::batches_from(&store.conn, &store.sealer, "dev-v4", 1).unwrap()[0].bytes,
+            b"frozen batch 1"
+        );
+        assert_eq!(
+            device::unsent_cash(&store.conn, &store.sealer, 10)
+                .unwrap()
+                .len(),
+            1
+        );
+        let trust = state::server_trust(&store.conn).unwrap();
+        assert_eq!((trust.pinned, trust.next), (vec![4; 65], None));
+
+        state::apply_trust_change(&store.conn, &TrustChange::LearnNext(vec![6; 65])).unwrap();
+        let status = state::device_status(&store.conn).unwrap();
+        assert_eq!(
+            status.server_key_fingerprint,
+            Some(key_fingerprint(&[4; 65]))
+        );
+        assert_eq!(
+            status.server_key_next_fingerprint,
+            Some(key_fingerprint(&[6; 65]))
+        );
+        state::apply_trust_change(&store.conn, &TrustChange::Repin(vec![6; 65])).unwrap();
+        let trust = state::server_trust(&store.conn).unwrap();
+        assert_eq!((trust.pinned, trust.next), (vec![6; 65], None));
     }
 
     #[test]

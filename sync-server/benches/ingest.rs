@@ -196,7 +196,7 @@ impl Server {
         let envelope: perisai_core::protocol::envelope::SignedEnvelope =
             serde_json::from_slice(&body).expect("envelope");
         let response: ActivationResponse = envelope
-            .open(LABEL_ACTIVATE, self.keys.public_key())
+            .open(LABEL_ACTIVATE, &self.keys.public_key())
             .expect("signed activation");
         (signer, response.device_id)
     }

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 
 use crate::admin::{self, AdminError};
 use crate::api::{self, AppState};
@@ -222,6 +222,21 @@ pub enum AdminCommand {
         #[arg(long)]
         from: String,
     },
+    /// Rotate the server signing key, one step at a time (docs/SECURITY.md "Key rotation"):
+    /// --prepare makes the next key and announces it to the devices, --switch signs with it,
+    /// --retire deletes the previous key from the key folder; --status lists the keys. Each step
+    /// prints the fingerprint it is about; running it again changes nothing.
+    #[command(group(ArgGroup::new("step").required(true).args(["prepare", "switch", "retire", "status"])))]
+    RotateSigningKey {
+        #[arg(long)]
+        prepare: bool,
+        #[arg(long)]
+        switch: bool,
+        #[arg(long)]
+        retire: bool,
+        #[arg(long)]
+        status: bool,
+    },
     /// Set a branch's time zone: +HH:MM or -HH:MM (UTC-12:00 to UTC+14:00), or WIB (+07:00),
     /// WITA (+08:00), WIT (+09:00); prints it as +HH:MM. Without one, a branch is on WIB.
     SetTimeZone {
@@ -330,6 +345,16 @@ pub async fn serve(
             refresher.refresh_rules().await;
         }
     });
+    // A rotation step (the operator command, any instance's) reaches this instance here.
+    let key_refresher = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(crate::key_rotation::REFRESH_EVERY);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            key_refresher.keys.refresh(&key_refresher.db).await;
+        }
+    });
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .map_err(|e| Failure::new(format!("cannot listen on {}: {:?}", args.listen, e.kind())))?;
@@ -394,6 +419,53 @@ fn read_password() -> Result<String, Failure> {
         .read_line(&mut line)
         .map_err(|e| Failure::new(format!("cannot read the password: {:?}", e.kind())))?;
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// `admin rotate-signing-key`: one step, or the status (one line per key).
+async fn rotate_signing_key(
+    db: &Db,
+    keys: &ServerKeys,
+    prepare: bool,
+    switch: bool,
+    retire: bool,
+) -> Result<(), Failure> {
+    use crate::key_rotation;
+    let failed = |e: crate::keys::KeyError| Failure::new(e.to_string());
+    let now = crate::db::now_ms();
+    let (step, done, again) = if prepare {
+        (
+            key_rotation::prepare(db, keys.dir(), now)
+                .await
+                .map_err(failed)?,
+            "kunci berikutnya dibuat dan diumumkan ke perangkat / next key made and announced \
+             to the devices; run --switch once the devices have synced",
+            "kunci berikutnya sudah ada / a next key is already prepared: nothing changed",
+        )
+    } else if switch {
+        (
+            key_rotation::switch(db, keys.dir(), now)
+                .await
+                .map_err(failed)?,
+            "server menandatangani dengan kunci baru (setiap instance dalam 5 detik) / the \
+             servers sign with the new key (every instance within 5 s); run --retire after the \
+             grace period",
+            "sudah beralih / already switched: nothing changed",
+        )
+    } else if retire {
+        (
+            key_rotation::retire(db, keys.dir(), now).await.map_err(failed)?,
+            "kunci lama dihapus dari folder kunci / the previous key is deleted from the key folder",
+            "sudah dipensiunkan / already retired: nothing changed",
+        )
+    } else {
+        for line in key_rotation::status(db, keys.dir()).await.map_err(failed)? {
+            println!("{line}");
+        }
+        return Ok(());
+    };
+    eprintln!("{}", if step.changed { done } else { again });
+    println!("{}", step.fingerprint);
+    Ok(())
 }
 
 async fn run_admin(db: &Db, keys: &ServerKeys, command: AdminCommand) -> Result<(), Failure> {
@@ -516,6 +588,12 @@ async fn run_admin(db: &Db, keys: &ServerKeys, command: AdminCommand) -> Result<
             }
             println!("{}", ids.join(","));
         }
+        AdminCommand::RotateSigningKey {
+            prepare,
+            switch,
+            retire,
+            status: _,
+        } => rotate_signing_key(db, keys, prepare, switch, retire).await?,
         AdminCommand::Backup { file } => {
             let what = admin::backup::backup(db, &file).await?;
             println!("{what}");

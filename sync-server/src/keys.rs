@@ -1,7 +1,9 @@
 //! The server's keys, kept in a key folder outside the database (DESIGN.md §4, §5):
 //!
 //! - `server-signing.key`: the P-256 signing key (PKCS#8, 0600) that signs activation answers,
-//!   acknowledgements, downsync answers and wipe commands. Devices pin its public key.
+//!   acknowledgements, downsync answers and wipe commands. Devices pin its public key. It can be
+//!   rotated (`crate::key_rotation`): the database names the current key, and every instance
+//!   picks up a new state within `key_rotation::REFRESH_EVERY` ([`ServerKeys::refresh`]).
 //! - `server-secret.key`: 32 random bytes (0600). HKDF derives from it the key that seals record
 //!   content at rest, and the HMAC keys of the NIK index, the phone index and activation codes.
 //!
@@ -13,18 +15,21 @@
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use perisai_core::protocol::envelope::SignedEnvelope;
 use perisai_core::protocol::key_fingerprint;
+use perisai_core::protocol::rotation::ROTATIONS_MEMBER;
 use perisai_core::seal::{DataKey, Purpose, Sealer};
-use perisai_core::signer::{DeviceSigner, SoftwareSigner};
+use perisai_core::signer::{DeviceSigner, SoftwareSigner, LABEL_ACK, LABEL_DOWNSYNC};
 use ring::hkdf;
 use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
-use crate::db::Db;
+use crate::db::{now_ms, rfc3339, Db};
+use crate::key_rotation::{self, BookRows, KeyBook};
 
 pub const SIGNING_KEY_FILE: &str = "server-signing.key";
 pub const SECRET_FILE: &str = "server-secret.key";
@@ -40,13 +45,15 @@ pub enum KeyError {
     Mismatch(&'static str),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
+    /// A key rotation step that cannot be done now (the message says why and what to run).
+    #[error("key rotation: {0}")]
+    Rotation(String),
 }
 
 /// The loaded keys. Never `Debug`-printed with their contents.
 pub struct ServerKeys {
-    signer: SoftwareSigner,
-    public_key: Vec<u8>,
-    fingerprint: String,
+    dir: PathBuf,
+    signing: RwLock<Arc<SigningKey>>,
     sealer: Sealer,
     nik_key: hmac::Key,
     phone_key: hmac::Key,
@@ -54,9 +61,45 @@ pub struct ServerKeys {
     secret_check: String,
 }
 
+/// The signing key in force, with the rotations answers carry.
+struct SigningKey {
+    signer: SoftwareSigner,
+    public_key: Vec<u8>,
+    fingerprint: String,
+    /// Every rotation the database recorded, oldest first (`signing_key_rotations`).
+    rotations: Vec<SignedEnvelope>,
+    /// The book it was loaded from, to check stored acknowledgements against known keys.
+    book: Option<KeyBook>,
+    /// The rows it was loaded from: a refresh that reads the same rows changes nothing.
+    rows: BookRows,
+}
+
+impl SigningKey {
+    fn new(
+        signer: SoftwareSigner,
+        book: Option<KeyBook>,
+        rows: BookRows,
+    ) -> Result<Self, KeyError> {
+        let public_key = signer
+            .public_key()
+            .map_err(|e| KeyError::Crypto(e.to_string()))?;
+        Ok(SigningKey {
+            fingerprint: key_fingerprint(&public_key),
+            public_key,
+            signer,
+            rotations: book
+                .as_ref()
+                .map(|b| b.rotations.clone())
+                .unwrap_or_default(),
+            book,
+            rows,
+        })
+    }
+}
+
 impl std::fmt::Debug for ServerKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ServerKeys(fingerprint {})", self.fingerprint)
+        write!(f, "ServerKeys(fingerprint {})", self.fingerprint())
     }
 }
 
@@ -67,9 +110,7 @@ impl ServerKeys {
         restrict_dir(dir);
         let signer = SoftwareSigner::open_or_create(dir.join(SIGNING_KEY_FILE))
             .map_err(|e| KeyError::Crypto(e.to_string()))?;
-        let public_key = signer
-            .public_key()
-            .map_err(|e| KeyError::Crypto(e.to_string()))?;
+        let signing = SigningKey::new(signer, None, BookRows::default())?;
         let secret = read_or_create_secret(&dir.join(SECRET_FILE))?;
         let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, b"perisai/v1/server").extract(&secret);
         let data_key = DataKey::from_bytes(expand(&prk, b"perisai/v1/server/seal")?)
@@ -79,9 +120,8 @@ impl ServerKeys {
         };
         let check_key = hmac_key(b"perisai/v1/server/check")?;
         Ok(ServerKeys {
-            fingerprint: key_fingerprint(&public_key),
-            public_key,
-            signer,
+            dir: dir.to_path_buf(),
+            signing: RwLock::new(Arc::new(signing)),
             sealer: Sealer::new(&data_key),
             nik_key: hmac_key(b"perisai/v1/server/nik-index")?,
             phone_key: hmac_key(b"perisai/v1/server/phone-index")?,
@@ -90,48 +130,129 @@ impl ServerKeys {
         })
     }
 
-    /// Records this key folder in a new database, or checks that it is the one recorded.
+    /// Records this key folder in a new database, or checks that it is the one recorded; then
+    /// signs with the key the database names as current (after a rotation's switch, whichever
+    /// file of the folder holds it).
     pub async fn bind_to(&self, db: &Db) -> Result<(), KeyError> {
-        for (key, value, what) in [
-            ("signing_key_fingerprint", &self.fingerprint, "signing key"),
-            ("secret_check", &self.secret_check, "secret"),
-        ] {
-            sqlx::query(
-                "INSERT INTO server_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
-            )
-            .bind(key)
-            .bind(value)
-            .execute(db.pool())
+        sqlx::query(
+            "INSERT INTO server_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind("secret_check")
+        .bind(&self.secret_check)
+        .execute(db.pool())
+        .await?;
+        let stored: String = sqlx::query_scalar("SELECT value FROM server_meta WHERE key = $1")
+            .bind("secret_check")
+            .fetch_one(db.pool())
             .await?;
-            let stored: String = sqlx::query_scalar("SELECT value FROM server_meta WHERE key = $1")
-                .bind(key)
-                .fetch_one(db.pool())
-                .await?;
-            if &stored != value {
-                return Err(KeyError::Mismatch(what));
-            }
+        if stored != self.secret_check {
+            return Err(KeyError::Mismatch("secret"));
+        }
+        let in_folder = self.public_key();
+        key_rotation::book_of(db, &in_folder, &rfc3339(now_ms())).await?;
+        self.reload(db).await
+    }
+
+    /// Loads the signing state again if the database's changed (a rotation step, by the
+    /// operator command or through another instance). Serving instances call it every
+    /// `key_rotation::REFRESH_EVERY`; a failure keeps the key in force, and is logged.
+    pub async fn refresh(&self, db: &Db) {
+        if let Err(e) = self.reload(db).await {
+            tracing::error!(error = %e, "signing key state not reloaded; keeping the key in force");
+        }
+    }
+
+    async fn reload(&self, db: &Db) -> Result<(), KeyError> {
+        let rows = {
+            let mut conn = db.pool().acquire().await?;
+            BookRows::read(&mut conn).await?
+        };
+        if rows == self.signing().rows {
+            return Ok(());
+        }
+        let book = rows
+            .book()?
+            .ok_or_else(|| KeyError::Rotation("the database has no key book".into()))?;
+        let signer = key_rotation::load_current(&self.dir, &book)?;
+        let loaded = SigningKey::new(signer, Some(book), rows)?;
+        let before = self.fingerprint();
+        if loaded.fingerprint != before {
+            tracing::info!(fingerprint = %loaded.fingerprint, "signing with the new server key");
+        }
+        match self.signing.write() {
+            Ok(mut slot) => *slot = Arc::new(loaded),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(loaded),
         }
         Ok(())
     }
 
-    /// The 65-byte public key devices pin.
-    pub fn public_key(&self) -> &[u8] {
-        &self.public_key
+    fn signing(&self) -> Arc<SigningKey> {
+        match self.signing.read() {
+            Ok(key) => key.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
-    /// Lowercase hex SHA-256 of the public key: what the QR code and `--fingerprint` carry.
-    pub fn fingerprint(&self) -> &str {
-        &self.fingerprint
+    /// The 65-byte public key of the signing key in force (what a device activated now pins).
+    pub fn public_key(&self) -> Vec<u8> {
+        self.signing().public_key.clone()
     }
 
-    pub fn signer(&self) -> &dyn DeviceSigner {
-        &self.signer
+    /// Lowercase hex SHA-256 of the public key in force: what the QR code and `--fingerprint`
+    /// carry.
+    pub fn fingerprint(&self) -> String {
+        self.signing().fingerprint.clone()
     }
 
-    /// Signs `payload` as an envelope in the context `label`.
+    /// The key folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Signs `payload` as an envelope in the context `label` with the key in force. Once a
+    /// rotation was prepared, acknowledgements and downsync answers (nonces and wipe commands
+    /// too) carry every rotation in `key_rotations`, so that a device can follow from the key
+    /// it pinned; nothing else changes in their bytes.
     pub fn sign<T: Serialize>(&self, label: &str, payload: &T) -> Result<SignedEnvelope, KeyError> {
-        SignedEnvelope::sign(label, payload, &self.signer)
+        let key = self.signing();
+        let carries = label == LABEL_ACK || label == LABEL_DOWNSYNC;
+        if !carries || key.rotations.is_empty() {
+            return SignedEnvelope::sign(label, payload, &key.signer)
+                .map_err(|e| KeyError::Crypto(e.to_string()));
+        }
+        let mut value =
+            serde_json::to_value(payload).map_err(|e| KeyError::Crypto(e.to_string()))?;
+        with_rotations(&mut value, &key.rotations)?;
+        SignedEnvelope::sign(label, &value, &key.signer)
             .map_err(|e| KeyError::Crypto(e.to_string()))
+    }
+
+    /// A stored acknowledgement (JSON of its envelope) as it is replayed for a retried batch:
+    /// byte for byte when the key in force signed it; else, after the rotation's switch, the
+    /// same acknowledgement signed again by the key in force with the rotations, so a device
+    /// that has re-pinned takes it too. A stored envelope that does not verify under the key it
+    /// names is replayed as it is (the device refuses it): the server signs nothing it did not
+    /// sign before.
+    pub fn replayed_ack(&self, stored: String) -> Result<String, KeyError> {
+        let key = self.signing();
+        let Ok(envelope) = serde_json::from_str::<SignedEnvelope>(&stored) else {
+            return Ok(stored);
+        };
+        if envelope.key == key.fingerprint {
+            return Ok(stored);
+        }
+        let Some(signer_key) = key.book.as_ref().and_then(|b| b.public_key(&envelope.key)) else {
+            return Ok(stored);
+        };
+        let Ok(payload) = envelope.verified_payload(LABEL_ACK, &signer_key) else {
+            return Ok(stored);
+        };
+        let mut value: serde_json::Value =
+            serde_json::from_slice(&payload).map_err(|e| KeyError::Crypto(e.to_string()))?;
+        with_rotations(&mut value, &key.rotations)?;
+        let signed = SignedEnvelope::sign(LABEL_ACK, &value, &key.signer)
+            .map_err(|e| KeyError::Crypto(e.to_string()))?;
+        serde_json::to_string(&signed).map_err(|e| KeyError::Crypto(e.to_string()))
     }
 
     /// The lookup key of a normalized NIK (hex HMAC-SHA256 under the server secret).
@@ -163,6 +284,20 @@ impl ServerKeys {
             .map(|plain| plain.to_vec())
             .map_err(|e| KeyError::Crypto(e.to_string()))
     }
+}
+
+/// Puts the rotations in an object payload's `key_rotations` (a payload that is not an object
+/// is a bug: refused rather than signed without them).
+fn with_rotations(
+    value: &mut serde_json::Value,
+    rotations: &[SignedEnvelope],
+) -> Result<(), KeyError> {
+    let object = value.as_object_mut().ok_or_else(|| {
+        KeyError::Crypto("a payload that carries rotations must be an object".into())
+    })?;
+    let carried = serde_json::to_value(rotations).map_err(|e| KeyError::Crypto(e.to_string()))?;
+    object.insert(ROTATIONS_MEMBER.to_string(), carried);
+    Ok(())
 }
 
 /// Default key folder: beside an SQLite file (`<folder of the file>/keys`), else `./data/keys`.

@@ -28,6 +28,7 @@ pub mod error;
 pub mod feed;
 pub mod http_server;
 pub mod ingest;
+pub mod key_rotation;
 pub mod keys;
 pub mod metrics;
 pub mod openapi;

@@ -28,7 +28,7 @@ async fn activation_binds_the_key_and_answers_signed(ctx: &Ctx) {
     // The device checks the key in the answer against the fingerprint of the QR code first...
     let unverified: ActivationResponse = envelope.unverified_payload().unwrap();
     let server_key = B64.decode(&unverified.server_key).unwrap();
-    assert!(fingerprint_matches(ctx.keys.fingerprint(), &server_key));
+    assert!(fingerprint_matches(&ctx.keys.fingerprint(), &server_key));
     assert!(fingerprint_matches(
         &ctx.keys.fingerprint()[..16],
         &server_key

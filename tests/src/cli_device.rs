@@ -193,6 +193,12 @@ impl CliDevice {
             .map_err(|e| E2eError::new(format!("perisai queue printed {json}: {e}")))
     }
 
+    /// `perisai status`: the device's link to the server (`server_key_fingerprint`,
+    /// `server_key_next_fingerprint`, `unacked_batches`, ...).
+    pub async fn status(&self) -> Result<Value, E2eError> {
+        self.run(&["status"], None).await?.success()
+    }
+
     /// `perisai list [--state S]`: the records on the device.
     pub async fn list(&self, state: Option<&str>) -> Result<Vec<Value>, E2eError> {
         let mut args = vec!["list"];

@@ -6,12 +6,14 @@
 //! - [`messages`]: activation, acknowledgement, downsync and error bodies.
 //! - [`downsync`]: signed device requests, the downsync payload, NIK tags.
 //! - [`activation_code`]: one-time activation codes (generation, check character, normalization).
+//! - [`rotation`]: server key rotations and which server keys a device trusts.
 
 pub mod activation_code;
 pub mod batch;
 pub mod downsync;
 pub mod envelope;
 pub mod messages;
+pub mod rotation;
 
 use ring::digest;
 

@@ -1,9 +1,11 @@
 //! The server's acknowledgement of a batch (docs/PROTOCOL.md, "Batches"): verified before any
 //! record moves, then turned into one outcome per record.
 //!
-//! [`open_ack`] checks, in order: the body is a signed envelope; its signature verifies under
-//! the pinned server key in the context `perisai/v1/ack`; the payload names this device, this
-//! `seq` and this batch's hash. Only then [`outcomes`] maps the per-record results:
+//! [`open_ack`] checks, in order: the body is a signed envelope; its signature verifies in the
+//! context `perisai/v1/ack` under a server key the device trusts (the pinned one, the next one a
+//! rotation announced, or one a carried rotation leads to: `crate::protocol::rotation`); the
+//! payload names this device, this `seq` and this batch's hash. Only then [`outcomes`] maps the
+//! per-record results:
 //!
 //! | server says | record becomes |
 //! |---|---|
@@ -18,8 +20,9 @@ use std::collections::HashMap;
 
 use super::state::KeptBatch;
 use crate::error::CoreError;
-use crate::protocol::envelope::{EnvelopeError, SignedEnvelope};
+use crate::protocol::envelope::SignedEnvelope;
 use crate::protocol::messages::{Ack, RecordResult, RecordStatus};
+use crate::protocol::rotation::{ServerTrust, TrustChange, TrustError};
 use crate::queue::{AckOutcome, RecordState};
 use crate::signer::LABEL_ACK;
 
@@ -37,27 +40,32 @@ pub enum AckError {
     NotAuthentic(CoreError),
 }
 
-/// Verifies an acknowledgement body for `batch` of `device_id` under `server_key`.
+/// Verifies an acknowledgement body for `batch` of `device_id` under the keys in `trust`;
+/// returns it with what it changes in the trust (to apply with the acknowledgement).
 pub fn open_ack(
     body: &[u8],
-    server_key: &[u8],
+    trust: &ServerTrust,
     device_id: &str,
     batch: &KeptBatch,
-) -> Result<Ack, AckError> {
+) -> Result<(Ack, TrustChange), AckError> {
     let envelope: SignedEnvelope =
         serde_json::from_slice(body).map_err(|_| AckError::Undecodable)?;
-    let ack: Ack = envelope.open(LABEL_ACK, server_key).map_err(|e| match e {
-        EnvelopeError::Malformed => AckError::Undecodable,
-        EnvelopeError::Signature => AckError::NotAuthentic(CoreError::SyncServerKey(
+    let opened = trust.open(&envelope, LABEL_ACK).map_err(|e| match e {
+        TrustError::Malformed => AckError::Undecodable,
+        TrustError::Signature => AckError::NotAuthentic(CoreError::SyncServerKey(
             "acknowledgement signature does not verify",
         )),
+        TrustError::UnknownKey => AckError::NotAuthentic(CoreError::SyncServerKey(
+            "acknowledgement signed by a server key this device does not trust",
+        )),
     })?;
+    let ack: Ack = serde_json::from_slice(&opened.payload).map_err(|_| AckError::Undecodable)?;
     if ack.device_id != device_id || ack.seq != batch.seq || ack.batch_hash != batch.batch_hash {
         return Err(AckError::NotAuthentic(CoreError::SyncServerKey(
             "acknowledgement is for another batch",
         )));
     }
-    Ok(ack)
+    Ok((ack, opened.change))
 }
 
 fn outcome_of(result: &RecordResult) -> AckOutcome {
@@ -150,14 +158,17 @@ mod tests {
     #[test]
     fn only_a_signed_ack_for_this_very_batch_is_taken() {
         let server = SoftwareSigner::generate_ephemeral().unwrap();
-        let key = server.public_key().unwrap();
+        let key = ServerTrust {
+            pinned: server.public_key().unwrap(),
+            next: None,
+        };
         let sign = |a: &Ack, label| {
             serde_json::to_vec(&SignedEnvelope::sign(label, a, &server).unwrap()).unwrap()
         };
         let good = ack(vec![]);
         assert_eq!(
             open_ack(&sign(&good, LABEL_ACK), &key, "dev-1", &batch()).unwrap(),
-            good
+            (good.clone(), TrustChange::Keep)
         );
         // Another key, another context, another batch, another device: refused.
         let other = SoftwareSigner::generate_ephemeral().unwrap();

@@ -34,6 +34,7 @@ use crate::protocol::envelope::SignedEnvelope;
 use crate::protocol::messages::{
     activation_message, ActivationRequest, ActivationResponse, ErrorBody,
 };
+use crate::protocol::rotation::{TrustChange, TrustError};
 use crate::protocol::{fingerprint_matches, genesis_hash, PROTOCOL_VERSION};
 use crate::queue::{apply_ack_in, rfc3339, AckOutcome, RecordState};
 use crate::signer::{
@@ -412,18 +413,15 @@ impl AgentApp {
                     return Ok(Step::Retry { after: None });
                 }
             };
+            // Read before the match: the store's lock must not be held while an answer applies.
+            let trust = state::server_trust(&self.store().conn)?;
             match response.status {
-                200 => match ack::open_ack(
-                    &response.body,
-                    &identity.server_key,
-                    &identity.device_id,
-                    batch,
-                ) {
-                    Ok(ack) => {
+                200 => match ack::open_ack(&response.body, &trust, &identity.device_id, batch) {
+                    Ok((ack, trust_change)) => {
                         self.apply_verified_ack(
                             identity,
                             batch,
-                            &ack,
+                            (&ack, &trust_change),
                             &response.body,
                             observer,
                             report,
@@ -475,13 +473,14 @@ impl AgentApp {
         })
     }
 
-    /// Applies a verified acknowledgement: every record's outcome, the batch's `acked_at` and
-    /// the server's next nonce, in one transaction.
+    /// Applies a verified acknowledgement: every record's outcome, the batch's `acked_at`, the
+    /// server's next nonce and what the answer changed in the server keys trusted, in one
+    /// transaction.
     fn apply_verified_ack(
         &self,
         identity: &Identity,
         batch: &KeptBatch,
-        verified: &crate::protocol::messages::Ack,
+        (verified, trust_change): (&crate::protocol::messages::Ack, &TrustChange),
         raw: &[u8],
         observer: &dyn SyncObserver,
         report: &mut SyncReport,
@@ -522,6 +521,7 @@ impl AgentApp {
             if !verified.nonce.is_empty() {
                 state::set_nonce(&tx, &verified.nonce)?;
             }
+            state::apply_trust_change(&tx, trust_change)?;
             tx.commit()?;
         }
         report.batches += 1;
@@ -532,15 +532,24 @@ impl AgentApp {
         Ok(())
     }
 
-    /// 403 `device.revoked`: the wipe command in the answer must verify under the pinned key
-    /// and name this device; then everything is erased. An unverified revocation erases nothing.
+    /// 403 `device.revoked`: the wipe command in the answer must verify under a trusted server
+    /// key and name this device; then everything is erased. An unverified revocation erases
+    /// nothing.
     fn revoked(&self, identity: &Identity, response: &Response) -> CoreError {
         let Some(wipe) = error_body(response).and_then(|b| b.error.wipe) else {
             return CoreError::SyncServerKey("revocation without a signed wipe command");
         };
-        let command: DeviceCommand = match wipe.open(LABEL_DOWNSYNC, &identity.server_key) {
-            Ok(c) => c,
-            Err(_) => return CoreError::SyncServerKey("wipe command signature does not verify"),
+        let trust = match state::server_trust(&self.store().conn) {
+            Ok(trust) => trust,
+            Err(e) => return e,
+        };
+        let command: DeviceCommand = match trust
+            .open(&wipe, LABEL_DOWNSYNC)
+            .ok()
+            .and_then(|opened| serde_json::from_slice(&opened.payload).ok())
+        {
+            Some(c) => c,
+            None => return CoreError::SyncServerKey("wipe command signature does not verify"),
         };
         if command.device_id != identity.device_id || command.kind != "wipe" {
             return CoreError::SyncServerKey("wipe command is for another device");
@@ -629,13 +638,15 @@ impl AgentApp {
                         Ok(e) => e,
                         Err(_) => return Ok(Step::Retry { after: None }),
                     };
-                    match envelope.verified_payload(LABEL_DOWNSYNC, &identity.server_key) {
-                        Ok(bytes) => Ok(Step::Done((bytes, nonce))),
-                        Err(crate::protocol::envelope::EnvelopeError::Malformed) => {
-                            Ok(Step::Retry { after: None })
-                        }
-                        Err(_) => Err(CoreError::SyncServerKey(
+                    let trust = state::server_trust(&self.store().conn)?;
+                    match trust.open(&envelope, LABEL_DOWNSYNC) {
+                        Ok(opened) => Ok(Step::Done((opened, nonce))),
+                        Err(TrustError::Malformed) => Ok(Step::Retry { after: None }),
+                        Err(TrustError::Signature) => Err(CoreError::SyncServerKey(
                             "downsync signature does not verify",
+                        )),
+                        Err(TrustError::UnknownKey) => Err(CoreError::SyncServerKey(
+                            "downsync signed by a server key this device does not trust",
                         )),
                     }
                 }
@@ -654,7 +665,8 @@ impl AgentApp {
                 _ => Err(refusal(&response)),
             }
         })?;
-        let (verified, request_nonce) = verified;
+        let (opened, request_nonce) = verified;
+        let verified = opened.payload;
         let page: DownsyncResponse =
             serde_json::from_slice(&verified).map_err(|_| CoreError::SyncRefused {
                 code: "sync.refused",
@@ -696,6 +708,7 @@ impl AgentApp {
         if !page.nonce.is_empty() {
             state::set_nonce(&tx, &page.nonce)?;
         }
+        state::apply_trust_change(&tx, &opened.change)?;
         tx.commit()?;
         drop(store);
         if let Some(rules) = applied.rules {
@@ -724,12 +737,25 @@ impl AgentApp {
                 let Ok(envelope) = serde_json::from_slice::<SignedEnvelope>(&response.body) else {
                     return Ok(Step::Retry { after: None });
                 };
-                let answer: NonceResponse = envelope
-                    .open(LABEL_DOWNSYNC, &identity.server_key)
-                    .map_err(|_| CoreError::SyncServerKey("nonce signature does not verify"))?;
+                let trust = state::server_trust(&self.store().conn)?;
+                let opened = match trust.open(&envelope, LABEL_DOWNSYNC) {
+                    Ok(opened) => opened,
+                    Err(TrustError::Malformed) => return Ok(Step::Retry { after: None }),
+                    Err(TrustError::Signature) => {
+                        return Err(CoreError::SyncServerKey("nonce signature does not verify"))
+                    }
+                    Err(TrustError::UnknownKey) => {
+                        return Err(CoreError::SyncServerKey(
+                            "nonce signed by a server key this device does not trust",
+                        ))
+                    }
+                };
+                let answer: NonceResponse = serde_json::from_slice(&opened.payload)
+                    .map_err(|_| CoreError::SyncServerKey("nonce answer undecodable"))?;
                 if answer.device_id != identity.device_id {
                     return Err(CoreError::SyncServerKey("nonce is for another device"));
                 }
+                state::apply_trust_change(&self.store().conn, &opened.change)?;
                 Ok(Step::Done(answer.nonce))
             }
             403 if error_code(&response) == "device.revoked" => {

@@ -18,8 +18,9 @@
 //! 3. Temporary failures (timeouts, cut connections, 5xx, 429) are retried after a wait with full
 //!    jitter ([`backoff::Backoff`]) until the attempt budget is spent: then `sync.network`, and
 //!    everything stays queued for the next try.
-//! 4. Every acknowledgement is verified with the server key pinned at activation and checked
-//!    against the batch it answers before any record moves ([`ack`]). A record the server
+//! 4. Every acknowledgement is verified with the server key pinned at activation (or one a
+//!    verified key rotation leads to: `crate::protocol::rotation`) and checked against the batch
+//!    it answers before any record moves ([`ack`]). A record the server
 //!    rejects goes to `rejected` with its codes, for the agent to correct; the others go on.
 //! 5. Last, downsync ([`downsync`]): decisions, payment codes, NIK tag deltas, rule sets and
 //!    commands, each page applied in one transaction with the cursor.

@@ -1,5 +1,6 @@
 //! What the store keeps for sync (schema version 3, see [`crate::store`]): the device's identity
-//! and chain head, the frozen batches, the branch's NIK tags and the rule-set updates.
+//! and chain head, the frozen batches, the branch's NIK tags and the rule-set updates; since
+//! version 5, the server key a rotation announced (`server_key_next`).
 //!
 //! Every function takes the connection of a transaction the caller holds, so the sync client
 //! can change records and its own bookkeeping together (freeze + `mark_sent`; an
@@ -16,6 +17,7 @@ use serde::Serialize;
 use crate::error::CoreError;
 use crate::protocol::downsync::{nik_tag24, NIK_TAG_LEN};
 use crate::protocol::key_fingerprint;
+use crate::protocol::rotation::{ServerTrust, TrustChange};
 use crate::seal::{Purpose, Sealer};
 
 /// Layout version of a sealed frozen batch (part of its associated data).
@@ -58,6 +60,9 @@ pub struct DeviceStatus {
     pub server_url: Option<String>,
     /// Lowercase hex SHA-256 of the pinned server key.
     pub server_key_fingerprint: Option<String>,
+    /// Lowercase hex SHA-256 of the next server key a verified rotation announced, until the
+    /// server switches to it and the device re-pins.
+    pub server_key_next_fingerprint: Option<String>,
     /// RFC 3339 time of the last sync that reached the end.
     pub last_sync_at: Option<String>,
     /// Frozen batches the server has not acknowledged yet.
@@ -139,7 +144,8 @@ pub fn require_identity(conn: &Connection) -> Result<Identity, CoreError> {
     identity(conn)?.ok_or(CoreError::NotActivated)
 }
 
-/// Stores a new identity (replacing an earlier one) with its chain at the start.
+/// Stores a new identity (replacing an earlier one) with its chain at the start. The row is
+/// replaced whole: a new activation trusts only the key it pinned (`server_key_next` is NULL).
 pub fn save_identity(conn: &Connection, id: &Identity) -> Result<(), CoreError> {
     conn.execute(
         "INSERT OR REPLACE INTO sync_identity (id, device_id, agent_id, branch, server_url,
@@ -162,6 +168,40 @@ pub fn save_identity(conn: &Connection, id: &Identity) -> Result<(), CoreError> 
             id.suspended,
         ],
     )?;
+    Ok(())
+}
+
+/// The server keys this device trusts now (read afresh for every answer: a sync may re-pin).
+pub fn server_trust(conn: &Connection) -> Result<ServerTrust, CoreError> {
+    let (pinned, next) = conn
+        .query_row(
+            "SELECT server_key, server_key_next FROM sync_identity WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or(CoreError::NotActivated)?;
+    Ok(ServerTrust { pinned, next })
+}
+
+/// Applies what a taken answer changed in the trust: keeps an announced key as next, or pins
+/// the key the answer was signed by and forgets the next one.
+pub fn apply_trust_change(conn: &Connection, change: &TrustChange) -> Result<(), CoreError> {
+    match change {
+        TrustChange::Keep => {}
+        TrustChange::LearnNext(key) => {
+            conn.execute(
+                "UPDATE sync_identity SET server_key_next = ?1 WHERE id = 1",
+                [key],
+            )?;
+        }
+        TrustChange::Repin(key) => {
+            conn.execute(
+                "UPDATE sync_identity SET server_key = ?1, server_key_next = NULL WHERE id = 1",
+                [key],
+            )?;
+        }
+    }
     Ok(())
 }
 
@@ -531,6 +571,9 @@ pub fn device_status(conn: &Connection) -> Result<DeviceStatus, CoreError> {
         Some(id) => DeviceStatus {
             activated: true,
             server_key_fingerprint: Some(key_fingerprint(&id.server_key)),
+            server_key_next_fingerprint: server_trust(conn)?
+                .next
+                .map(|next| key_fingerprint(&next)),
             device_id: Some(id.device_id),
             agent_id: Some(id.agent_id),
             branch: Some(id.branch),

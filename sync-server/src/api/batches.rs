@@ -123,6 +123,8 @@ async fn check_and_store(
         let mut conn = state.db.pool().acquire().await?;
         if let Some((stored_hash, ack)) = ingest::stored_batch(&mut conn, &device, seq).await? {
             if stored_hash == batch_hash {
+                // Signed again only if the signing key was switched since (key_rotation).
+                let ack = state.keys.replayed_ack(ack)?;
                 return Ok(("replay", stored_ack_response(ack)));
             }
             return Err(fork(
@@ -179,7 +181,8 @@ async fn check_and_store(
     Err(ApiError::internal())
 }
 
-/// The stored acknowledgement, byte for byte as first sent.
+/// The stored acknowledgement, byte for byte as first sent (unless the signing key was
+/// switched since: `ServerKeys::replayed_ack`).
 fn stored_ack_response(ack: String) -> Response {
     let mut response = (StatusCode::OK, ack).into_response();
     response.headers_mut().insert(

@@ -301,7 +301,7 @@ impl Device {
         );
         let response: ActivationResponse = reply
             .envelope()
-            .open(LABEL_ACTIVATE, ctx.keys.public_key())
+            .open(LABEL_ACTIVATE, &ctx.keys.public_key())
             .unwrap();
         Device {
             signer,
