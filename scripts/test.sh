@@ -21,8 +21,11 @@ step "PostgreSQL for the server's tests (both backends run; never skipped)"
 source scripts/lib/postgres.sh
 ensure_postgres
 
-step "Rust tests (unit, table-driven, property, crash, CLI, server on SQLite and PostgreSQL)"
+step "Rust tests (unit, table-driven, property, crash, CLI, server on SQLite and PostgreSQL; fault tests in their short version)"
 cargo test --workspace
+
+step "API fuzzing: schemathesis against /openapi.json of a real server (no 5xx, every answer as documented)"
+bash scripts/api-fuzz.sh
 
 step "Kotlin bindings and Android screen logic on the JVM, against the real library and server"
 bash scripts/jvm-tests.sh

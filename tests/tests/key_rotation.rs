@@ -252,11 +252,20 @@ async fn a_rotation_is_followed_by_every_device_and_loses_nothing(backend: Backe
     for field in &fields {
         field.all_accepted().await;
     }
+    // The acknowledgements stored before the switch still verify, under the key that signed
+    // them (the key book keeps its public half after retirement).
+    let check = deployment.check().await.expect("a consistent database");
+    assert!(
+        check["acks_under_earlier_keys"].as_u64().unwrap_or(0) > 0,
+        "{check}"
+    );
     perisai_e2e::report(&format!(
         "key rotation on {}: {} records stored once across prepare, switch, retire and a \
-         restart; 4 devices on the new key, in {:?}",
+         restart; 4 devices on the new key; admin check: {} acknowledgements under the \
+         earlier key verified, in {:?}",
         backend.name(),
         rows.len(),
+        check["acks_under_earlier_keys"],
         started.elapsed()
     ));
 }

@@ -9,8 +9,8 @@
 //!   the seq of its row, links to the previous batch's hash (the genesis hash for seq 1), and is
 //!   signed by the device's key; the device's `head_hash` is its last batch's hash.
 //! - **acks**: every stored batch has its acknowledgement, for that device, seq and batch hash,
-//!   signed by the server key (an acknowledgement under another server key is counted, not
-//!   verified: keys can be rotated).
+//!   signed by a server signing key the database knows (the current one, or one before a
+//!   rotation: stored acknowledgements keep the key that signed them until they are replayed).
 //! - **records**: every enrollment belongs to a stored batch of its device that was decoded
 //!   (`stored`), a batch holds no more records than it declared, and every NIK claim points to a
 //!   stored enrollment.
@@ -39,8 +39,8 @@ pub struct CheckReport {
     pub devices: u64,
     pub batches: u64,
     pub enrollments: u64,
-    /// Acknowledgements signed under a key other than the current one (not verified).
-    pub acks_under_other_keys: u64,
+    /// Acknowledgements signed (and verified) under an earlier signing key of a rotation.
+    pub acks_under_earlier_keys: u64,
     pub problem_count: u64,
     pub problems: Vec<Problem>,
 }
@@ -83,7 +83,8 @@ pub async fn check(db: &Db, keys: &ServerKeys) -> Result<CheckReport> {
     if db.backend() == Backend::Sqlite {
         check_engine(db, &mut report).await?;
     }
-    check_chains(db, keys, &mut report).await?;
+    let signing_keys = known_signing_keys(db, keys).await?;
+    check_chains(db, &signing_keys, &mut report).await?;
     check_records(db, &mut report).await?;
     report.ok = report.problem_count == 0;
     Ok(report)
@@ -131,7 +132,31 @@ struct DeviceHead {
     head_hash: String,
 }
 
-async fn check_chains(db: &Db, keys: &ServerKeys, report: &mut CheckReport) -> Result<()> {
+/// The server's signing keys by fingerprint, the current one first: from the key book of
+/// rotations when the database has one, else the key folder's key.
+async fn known_signing_keys(db: &Db, keys: &ServerKeys) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut known = vec![(keys.fingerprint(), keys.public_key())];
+    let mut conn = db.pool().acquire().await?;
+    if let Some(book) = crate::key_rotation::BookRows::read(&mut conn)
+        .await?
+        .book()?
+    {
+        for entry in &book.keys {
+            if let Some(public_key) = book.public_key(&entry.fingerprint) {
+                if entry.fingerprint != known[0].0 {
+                    known.push((entry.fingerprint.clone(), public_key));
+                }
+            }
+        }
+    }
+    Ok(known)
+}
+
+async fn check_chains(
+    db: &Db,
+    signing_keys: &[(String, Vec<u8>)],
+    report: &mut CheckReport,
+) -> Result<()> {
     let devices =
         sqlx::query("SELECT id, branch, public_key, last_seq, head_hash FROM devices ORDER BY id")
             .fetch_all(db.pool())
@@ -159,7 +184,7 @@ async fn check_chains(db: &Db, keys: &ServerKeys, report: &mut CheckReport) -> R
         .fetch_all(db.pool())
         .await?;
         report.batches += batches.len() as u64;
-        check_chain(device, &batches, keys, report)?;
+        check_chain(device, &batches, signing_keys, report)?;
     }
     let orphans: i64 = sqlx::Row::try_get(
         &sqlx::query(
@@ -183,7 +208,7 @@ async fn check_chains(db: &Db, keys: &ServerKeys, report: &mut CheckReport) -> R
 fn check_chain(
     device: &DeviceHead,
     batches: &[AnyRow],
-    keys: &ServerKeys,
+    signing_keys: &[(String, Vec<u8>)],
     report: &mut CheckReport,
 ) -> Result<()> {
     let mut expected_prev = genesis_hash(&device.id);
@@ -238,7 +263,7 @@ fn check_chain(
                 "the device's signature does not verify".into(),
             );
         }
-        check_ack(device, seq, &batch_hash, &ack, keys, report);
+        check_ack(device, seq, &batch_hash, &ack, signing_keys, report);
         expected_prev = batch_hash;
         expected_seq = seq + 1;
     }
@@ -269,7 +294,7 @@ fn check_ack(
     seq: i64,
     batch_hash: &str,
     ack: &str,
-    keys: &ServerKeys,
+    signing_keys: &[(String, Vec<u8>)],
     report: &mut CheckReport,
 ) {
     let Ok(envelope) = serde_json::from_str::<SignedEnvelope>(ack) else {
@@ -281,12 +306,19 @@ fn check_ack(
         );
         return;
     };
-    let payload: std::result::Result<Ack, _> = if envelope.key == keys.fingerprint() {
-        envelope.open(LABEL_ACK, keys.public_key())
-    } else {
-        report.acks_under_other_keys += 1;
-        envelope.unverified_payload()
+    let Some(index) = signing_keys.iter().position(|(f, _)| *f == envelope.key) else {
+        report.at(
+            "ack.unknown_key",
+            &device.id,
+            Some(seq),
+            "signed under a key the server never had".into(),
+        );
+        return;
     };
+    if index > 0 {
+        report.acks_under_earlier_keys += 1;
+    }
+    let payload: std::result::Result<Ack, _> = envelope.open(LABEL_ACK, &signing_keys[index].1);
     match payload {
         Ok(a) if a.device_id == device.id && a.seq as i64 == seq && a.batch_hash == batch_hash => {}
         Ok(_) => report.at(
