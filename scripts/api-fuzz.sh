@@ -10,7 +10,7 @@
 #   PERISAI_API_FUZZ_PHASES=...         schemathesis phases (default examples,coverage,fuzzing,stateful)
 #   PERISAI_API_FUZZ_SEED=N             a fixed seed (default: schemathesis picks one and prints it)
 #   PERISAI_API_FUZZ_REPORT_DIR=DIR     keep the JUnit report, stats and server log there
-# The long campaign of docs/RELIABILITY-api-fuzzing.md is `scripts/api-fuzz.sh 1000`.
+# The long campaign of docs/RELIABILITY.md ("API fuzzing") is `scripts/api-fuzz.sh 1000`.
 #
 # The server runs on a fresh database (SQLite in a temporary folder by default) with a branch,
 # three agents, two devices activated by scripts/api-fuzz/device.py (one of them then revoked)
