@@ -11,6 +11,7 @@
 //! - [`enrollments`]: valid, distinct enrollments made from (device, n), and wire records.
 //! - [`cli_device`]: a device driven through the `perisai` shell (the real sync client).
 //! - [`device`]: a protocol-level device (activation, frozen batches, signed acks) over HTTP.
+//! - [`load`]: the load driver (`perisai-load`): a thousand devices, steady or closed loop.
 //! - [`error`]: the harness's error.
 //!
 //! Run: `cargo test -p perisai-e2e` (set `PERISAI_TEST_POSTGRES_URL` for the PostgreSQL half;
@@ -21,6 +22,7 @@ pub mod cli_device;
 pub mod device;
 pub mod enrollments;
 pub mod error;
+pub mod load;
 pub mod proxy;
 pub mod server;
 
