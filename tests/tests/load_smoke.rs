@@ -47,10 +47,7 @@ async fn fifty_devices_under_steady_load_store_every_acknowledged_record_once(ba
         report.comparison.acknowledged as u64,
         report.whole_run.records_acknowledged
     );
-    assert_eq!(
-        report.stored.batches,
-        report.whole_run.batches_acknowledged
-    );
+    assert_eq!(report.stored.batches, report.whole_run.batches_acknowledged);
     assert!(report.clean_and_exact(), "{}", report.render());
 }
 

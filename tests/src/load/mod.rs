@@ -546,10 +546,7 @@ async fn drive(
     let mut last_acknowledged = true;
     // The first tick.
     let mut tick = start + offset;
-    loop {
-        let Some(batch) = batches.get(next) else {
-            break;
-        };
+    while let Some(batch) = batches.get(next) {
         match mode {
             Mode::Steady {
                 interval,

@@ -154,7 +154,10 @@ mod tests {
     fn percentiles_are_nearest_rank() {
         let p = Percentiles::of((1..=100).rev().map(ms).collect());
         assert_eq!(p.count, 100);
-        assert_eq!((p.p50, p.p90, p.p99, p.max), (ms(50), ms(90), ms(99), ms(100)));
+        assert_eq!(
+            (p.p50, p.p90, p.p99, p.max),
+            (ms(50), ms(90), ms(99), ms(100))
+        );
         let one = Percentiles::of(vec![ms(7)]);
         assert_eq!((one.p50, one.p99, one.max), (ms(7), ms(7), ms(7)));
         assert_eq!(Percentiles::of(Vec::new()), Percentiles::default());
