@@ -29,7 +29,7 @@ pub mod procfs;
 pub mod tally;
 pub mod verify;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -136,8 +136,8 @@ pub struct LoadReport {
     pub comparison: verify::Comparison,
     /// Acknowledged records whose result was not `accepted` (counted in the errors too).
     pub records_not_accepted: u64,
-    /// Server log lines at WARN or ERROR.
-    pub server_log_warnings: usize,
+    /// Server log lines at WARN or ERROR, by their message (target, numbers and fields left out).
+    pub server_log_warnings: BTreeMap<String, u64>,
 }
 
 impl LoadReport {
@@ -247,9 +247,10 @@ impl LoadReport {
         );
         let _ = writeln!(
             out,
-            "  server memory: RSS {} MiB at the end, peak {} MiB; log lines at WARN/ERROR: {}",
+            "  server memory: RSS {} MiB at the end, peak {} MiB; log lines at WARN/ERROR: {} {:?}",
             opt(self.server_memory_kib.map(|m| m.0 as f64 / 1024.0), 1),
             opt(self.server_memory_kib.map(|m| m.1 as f64 / 1024.0), 1),
+            self.server_log_warnings.values().sum::<u64>(),
             self.server_log_warnings
         );
         let _ = writeln!(
@@ -384,11 +385,7 @@ pub async fn run(plan: &LoadPlan, progress: impl Fn(&str)) -> Result<LoadReport,
     };
     let server_memory_kib = server.pid().and_then(procfs::memory_kib);
     let load_average_after = procfs::load_average();
-    let server_log_warnings = server
-        .log()
-        .lines()
-        .filter(|l| l.contains(" WARN ") || l.contains(" ERROR "))
-        .count();
+    let server_log_warnings = warnings_by_kind(&server.log());
     progress("load done; reading the database");
     // Stop the server before reading: nothing may change under the check.
     server.kill().await?;
@@ -664,4 +661,46 @@ fn judge(ack: &Ack, device: &ProtocolDevice, batch: &FrozenUpload) -> Result<u64
 /// An error message cut to its kind (the first 80 characters), so errors group.
 fn short(message: &str) -> String {
     message.chars().take(80).collect()
+}
+
+/// The server log's WARN and ERROR lines by message: the level and what follows, cut before the
+/// first field (`key=value`) or digit, so that lines of one kind count together. The server
+/// never logs personal data (docs/SECURITY.md), so the messages may be printed.
+fn warnings_by_kind(log: &str) -> BTreeMap<String, u64> {
+    let mut kinds = BTreeMap::new();
+    for line in log.lines() {
+        let Some(at) = line.find(" WARN ").or_else(|| line.find(" ERROR ")) else {
+            continue;
+        };
+        let kind: String = line[at + 1..]
+            .split_whitespace()
+            .take_while(|word| {
+                !word.contains('=') && !word.starts_with(|c: char| c.is_ascii_digit())
+            })
+            .take(8)
+            .collect::<Vec<_>>()
+            .join(" ");
+        *kinds.entry(kind).or_insert(0) += 1;
+    }
+    kinds
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warnings_are_grouped_by_message_without_fields() {
+        let log = "2026-12-04T18:00:00Z  INFO batch stored device=d1 seq=1\n\
+                   2026-12-04T18:00:01Z  WARN slow statement: execution time exceeded alert threshold summary=\"INSERT\"\n\
+                   2026-12-04T18:00:02Z  WARN slow statement: execution time exceeded alert threshold summary=\"SELECT\"\n\
+                   2026-12-04T18:00:03Z ERROR group write failed error=x batches=3\n";
+        let kinds = warnings_by_kind(log);
+        assert_eq!(kinds.len(), 2, "{kinds:?}");
+        assert_eq!(
+            kinds.get("WARN slow statement: execution time exceeded alert threshold"),
+            Some(&2)
+        );
+        assert_eq!(kinds.get("ERROR group write failed"), Some(&1));
+    }
 }
