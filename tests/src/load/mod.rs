@@ -270,7 +270,7 @@ impl LoadReport {
             c.acknowledged,
             c.missing,
             c.unacknowledged,
-            if self.clean_and_exact() { "exactly once" } else { "NOT EXACT" }
+            if c.exact() { "exactly once" } else { "NOT EXACT" }
         );
         if let Mode::Steady { .. } = plan.mode {
             let _ = writeln!(
@@ -658,9 +658,12 @@ fn judge(ack: &Ack, device: &ProtocolDevice, batch: &FrozenUpload) -> Result<u64
         .count() as u64)
 }
 
-/// An error message cut to its kind (the first 80 characters), so errors group.
+/// An error message cut to its kind, so errors group: reqwest's chain of causes ends with the
+/// root one (`operation timed out`, `connection reset by peer`); the URL in front is the same
+/// for every attempt.
 fn short(message: &str) -> String {
-    message.chars().take(80).collect()
+    let root = message.rsplit(": ").next().unwrap_or(message);
+    root.chars().take(80).collect()
 }
 
 /// The server log's WARN and ERROR lines by message: the level and what follows, cut before the
@@ -688,6 +691,15 @@ fn warnings_by_kind(log: &str) -> BTreeMap<String, u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transport_errors_are_grouped_by_their_root_cause() {
+        assert_eq!(
+            short("http: error sending request for url (http://127.0.0.1:1/v1/batches): operation timed out"),
+            "operation timed out"
+        );
+        assert_eq!(short("no colon here"), "no colon here");
+    }
 
     #[test]
     fn warnings_are_grouped_by_message_without_fields() {
