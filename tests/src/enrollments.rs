@@ -1,11 +1,13 @@
 //! Valid, distinct enrollments for the tests, made deterministically from (device, n).
 //!
 //! Each is the form of DOMAIN.md §3 as an agent would fill it in: a valid NIK (province 32,
-//! regency 01, district `10 + device`, the birth date as DDMMYY with 40 added to the day for
-//! women, serial `n + 1`), a name of letters only, an Indonesian mobile number (`081…`), an
-//! address, an occupation code, an income of at least Rp1.000.000, JKK+JKM, 1/3/6/12 months paid,
-//! consent, and a fixed `enrolled_on` ([`ENROLLED_ON`]) so ages and tariffs never drift with the
-//! calendar. NIKs and phone numbers are unique over devices 0–89 × n 0–9998.
+//! regency `01 + device / 90`, district `10 + device % 90`, the birth date as DDMMYY with 40
+//! added to the day for women, serial `n + 1`), a name of letters only, an Indonesian mobile
+//! number (`081` + device + n), an address, an occupation code, an income of at least
+//! Rp1.000.000, JKK+JKM, 1/3/6/12 months paid, consent, and a fixed `enrolled_on`
+//! ([`ENROLLED_ON`]) so ages and tariffs never drift with the calendar. NIKs and phone numbers
+//! are unique over devices 0–8909 × n 0–9998 (the load driver's thousand devices included);
+//! devices 0–89 are in regency 01, as they always were.
 //!
 //! `form(device, n)` is what `perisai enroll` takes; [`WireRecords`] turns forms into the wire
 //! records of docs/PROTOCOL.md for tests that speak the protocol themselves.
@@ -17,8 +19,8 @@ use serde_json::{json, Value};
 /// The enrollment date of every generated record: a recent Monday.
 pub const ENROLLED_ON: &str = "2026-11-16";
 
-/// Most devices the generator keeps NIKs apart for (districts 10–99).
-pub const MAX_DEVICES: u32 = 90;
+/// Most devices the generator keeps NIKs apart for (regencies 01–99 × districts 10–99).
+pub const MAX_DEVICES: u32 = 99 * 90;
 /// Most enrollments per device (serials 0001–9999).
 pub const MAX_PER_DEVICE: u32 = 9999;
 
@@ -65,8 +67,9 @@ pub fn form(device: u32, n: u32) -> Value {
     let birth = NaiveDate::from_ymd_opt(year, month, day).unwrap_or_default();
     let nik_day = birth.day() + if female { 40 } else { 0 };
     let nik = format!(
-        "3201{:02}{:02}{:02}{:02}{:04}",
-        10 + device,
+        "32{:02}{:02}{:02}{:02}{:02}{:04}",
+        1 + device / 90,
+        10 + device % 90,
         nik_day,
         birth.month(),
         birth.year() % 100,
@@ -212,6 +215,22 @@ mod tests {
             assert!([1, 3, 6, 12].contains(&f["payment_months"].as_u64().unwrap()));
             assert_eq!(f["consent"], json!(true));
         }
+    }
+
+    #[test]
+    fn a_thousand_devices_get_distinct_people_and_the_first_ninety_keep_their_numbers() {
+        // The load driver's fleet: devices beyond 89 move to other regencies, never colliding.
+        let all: Vec<Value> = (0..1000).flat_map(|d| forms(d, 12)).collect();
+        let niks: HashSet<&str> = all.iter().map(|f| f["nik"].as_str().unwrap()).collect();
+        let phones: HashSet<&str> = all.iter().map(|f| f["phone"].as_str().unwrap()).collect();
+        assert_eq!(niks.len(), 12_000);
+        assert_eq!(phones.len(), 12_000);
+        assert_eq!(form(5, 7)["nik"].as_str().unwrap()[..6], *"320115");
+        assert_eq!(form(95, 7)["nik"].as_str().unwrap()[..6], *"320215");
+        assert_eq!(form(5, 7)["phone"], "08105000007");
+        let last = form(MAX_DEVICES - 1, MAX_PER_DEVICE - 1);
+        assert_eq!(last["nik"].as_str().unwrap()[..6], *"329999");
+        assert_eq!(last["phone"], "0818909009998");
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! - [`device`]: a protocol-level device (activation, frozen batches, signed acks) over HTTP.
 //! - [`fleet`]: devices enrolling and syncing in a loop while a test breaks things, and bringing
 //!   everything home afterwards.
+//! - [`load`]: the load driver (`perisai-load`): a thousand devices, steady or closed loop.
 //! - [`error`]: the harness's error.
 //!
 //! Run: `cargo test -p perisai-e2e` (set `PERISAI_TEST_POSTGRES_URL` for the PostgreSQL half;
@@ -24,6 +25,7 @@ pub mod device;
 pub mod enrollments;
 pub mod error;
 pub mod fleet;
+pub mod load;
 pub mod proxy;
 pub mod server;
 

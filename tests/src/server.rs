@@ -583,6 +583,11 @@ impl ServerProcess {
         &self.fingerprint
     }
 
+    /// Its process id (for CPU and memory readings), while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// The server's log so far (stderr).
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
