@@ -107,8 +107,9 @@ for t in "${targets[@]}"; do
     echo "FAILED: $t (exit $status)"
     if [ -n "$reproducer" ]; then
       echo "reproducer: $reproducer"
-      echo "replay:     cargo +nightly fuzz run -s $sanitizer ${features[*]} $t $reproducer"
-      echo "minimize:   cargo +nightly fuzz tmin -s $sanitizer ${features[*]} $t $reproducer"
+      how="-s $sanitizer${features:+ ${features[*]}} $t $reproducer"
+      echo "replay:     cargo +nightly fuzz run $how"
+      echo "minimize:   cargo +nightly fuzz tmin $how"
       echo "bytes (base64, first 4 KiB): $(head -c 4096 "$reproducer" | base64 -w0)"
     else
       echo "no reproducer was written; the full log:"

@@ -69,7 +69,11 @@ fn check_received(bytes: &[u8]) {
     let batch = match parsed {
         Ok(batch) => batch,
         Err(e) => {
-            assert_eq!(e, BatchError::Malformed, "parse only says too_large or malformed");
+            assert_eq!(
+                e,
+                BatchError::Malformed,
+                "parse only says too_large or malformed"
+            );
             assert_eq!(e.code(), "batch.malformed");
             return;
         }
@@ -116,7 +120,10 @@ fn frame(body: &[u8], count: u32) -> Option<Vec<u8>> {
     let header_bytes = serde_json::to_vec(&header).expect("a header serializes");
     let mut bytes = Vec::with_capacity(body.len() + header_bytes.len() + 80);
     prefixed(&mut bytes, &header_bytes);
-    prefixed(&mut bytes, &[0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01]);
+    prefixed(
+        &mut bytes,
+        &[0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01],
+    );
     bytes.extend_from_slice(body);
     (bytes.len() <= MAX_BATCH_BYTES).then_some(bytes)
 }
@@ -131,7 +138,10 @@ fn check_framed(bytes: &[u8], count: u32, inflated: Option<&[u8]>) {
     let batch = match FrozenBatch::parse(bytes) {
         Ok(batch) => batch,
         Err(e) => {
-            assert!(count as usize > MAX_RECORDS_PER_BATCH, "a well-framed batch refused");
+            assert!(
+                count as usize > MAX_RECORDS_PER_BATCH,
+                "a well-framed batch refused"
+            );
             assert_eq!(e, BatchError::Malformed);
             return;
         }

@@ -126,10 +126,16 @@ fn check_report(input: &Value, report: &ValidationReport) {
         assert!(!issue.message.en.trim().is_empty(), "no English text");
     }
     for issue in &report.errors {
-        assert!(!WARNINGS.contains(&issue.code.as_str()), "a warning as error");
+        assert!(
+            !WARNINGS.contains(&issue.code.as_str()),
+            "a warning as error"
+        );
     }
     for issue in &report.warnings {
-        assert!(WARNINGS.contains(&issue.code.as_str()), "an error as warning");
+        assert!(
+            WARNINGS.contains(&issue.code.as_str()),
+            "an error as warning"
+        );
     }
     for issues in [&report.errors, &report.warnings] {
         let positions: Vec<usize> = issues.iter().map(|i| form_position(&i.field)).collect();
@@ -191,16 +197,28 @@ fn codes_of(issues: &[Issue]) -> Vec<&str> {
 
 fn check_record(input: &Value, report: &ValidationReport, record: &Enrollment) {
     // Normalized: each value is its own stored form.
-    assert_eq!(nik::parse(&record.nik).map(|n| n.as_str().to_string()), Ok(record.nik.clone()));
+    assert_eq!(
+        nik::parse(&record.nik).map(|n| n.as_str().to_string()),
+        Ok(record.nik.clone())
+    );
     let nik = nik::parse(&record.nik).expect("normalized NIK");
     assert!(nik.problems(Some(record.enrolled_on)).is_empty());
     assert_eq!(phone::parse(&record.phone).as_ref(), Ok(&record.phone));
     assert!(record.phone.starts_with("+628"));
-    assert_eq!(name::parse(&record.full_name).as_ref(), Ok(&record.full_name));
-    assert!(record.programs.windows(2).all(|w| w[0] < w[1]), "programs sorted, once");
+    assert_eq!(
+        name::parse(&record.full_name).as_ref(),
+        Ok(&record.full_name)
+    );
+    assert!(
+        record.programs.windows(2).all(|w| w[0] < w[1]),
+        "programs sorted, once"
+    );
     assert!(record.consent);
     assert!(record.birth_date <= record.enrolled_on);
-    let declared = input.get("enrolled_on").and_then(Value::as_str).map(str::trim);
+    let declared = input
+        .get("enrolled_on")
+        .and_then(Value::as_str)
+        .map(str::trim);
     if declared.is_none_or(str::is_empty) {
         assert_eq!(record.enrolled_on, today(), "enrolled_on defaults to today");
     }
@@ -229,7 +247,11 @@ fn check_record(input: &Value, report: &ValidationReport, record: &Enrollment) {
         "a normalized record no longer validates: {:?}",
         codes_of(&report2.errors)
     );
-    assert_eq!(record2.as_ref(), Some(record), "validating again changed the record");
+    assert_eq!(
+        record2.as_ref(),
+        Some(record),
+        "validating again changed the record"
+    );
     assert_eq!(
         codes_of(&report2.warnings),
         codes_of(&report.warnings),

@@ -113,7 +113,11 @@ fn check(raw: Value) {
 }
 
 fn check_outcome(raw: &Value, p: &Prepared) {
-    assert_eq!(p.accepted(), p.errors.is_empty(), "refused without a reason");
+    assert_eq!(
+        p.accepted(),
+        p.errors.is_empty(),
+        "refused without a reason"
+    );
     for e in &p.errors {
         assert!(
             codes::ALL.contains(&e.code.as_str()) || SERVER_CODES.contains(&e.code.as_str()),
@@ -130,7 +134,10 @@ fn check_outcome(raw: &Value, p: &Prepared) {
     assert_eq!(p.phone_hmac.is_some(), enrolled);
     if let Some(e) = &p.enrollment {
         assert!(p.errors.is_empty());
-        assert_eq!(p.nik_hmac.as_deref(), Some(keys().nik_hmac(&e.nik).as_str()));
+        assert_eq!(
+            p.nik_hmac.as_deref(),
+            Some(keys().nik_hmac(&e.nik).as_str())
+        );
         assert_eq!(p.enrolled_on, Some(e.enrolled_on));
         assert_eq!(p.has_location, e.location.is_some());
         assert_eq!(p.supersedes, e.supersedes);
@@ -142,7 +149,11 @@ fn check_nothing_lost(raw: &Value, p: &Prepared) {
     let canonical = canonical_json(raw);
     assert_eq!(p.content_hash, sha256_hex(canonical.as_bytes()));
     let reparsed: Value = serde_json::from_str(&canonical).expect("canonical JSON parses");
-    assert_eq!(canonical_json(&reparsed), canonical, "canonical form not stable");
+    assert_eq!(
+        canonical_json(&reparsed),
+        canonical,
+        "canonical form not stable"
+    );
 
     let row_id = format!("{BRANCH}/{}", p.id.as_deref().unwrap_or(""));
     let opened = keys()
@@ -153,8 +164,14 @@ fn check_nothing_lost(raw: &Value, p: &Prepared) {
         assert_eq!(&content, raw, "a tombstone was not sealed as received");
         return;
     }
-    assert_eq!(&content["record"], raw, "the record was not sealed as received");
+    assert_eq!(
+        &content["record"], raw,
+        "the record was not sealed as received"
+    );
     let normalized: Option<Enrollment> =
         serde_json::from_value(content["normalized"].clone()).expect("normalized part");
-    assert_eq!(normalized, p.enrollment, "the normalized record was not sealed");
+    assert_eq!(
+        normalized, p.enrollment,
+        "the normalized record was not sealed"
+    );
 }
