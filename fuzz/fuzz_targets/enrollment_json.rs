@@ -80,7 +80,7 @@ impl RecordLookups for Lookups {
         nik.ends_with('7')
     }
     fn can_supersede(&self, id: &str) -> bool {
-        id.len() % 2 == 0
+        id.len().is_multiple_of(2)
     }
 }
 
