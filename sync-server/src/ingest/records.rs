@@ -513,6 +513,29 @@ mod tests {
     }
 
     #[test]
+    fn canonical_json_is_a_fixed_point_for_every_float() {
+        // Found by the `server_records` fuzz target: without serde_json's `float_roundtrip`
+        // (enabled in the workspace Cargo.toml) this number was read 1 ULP off, so the canonical
+        // form written from it read back as another number, and the record sealed "as received"
+        // was not quite what the device sent.
+        for text in [
+            "3.3336666666666666e+50",
+            "3.3336666666666662e+50",
+            "-6.200000000000001",
+            "106.80000000000001",
+            "1.7976931348623157e308",
+            "5e-324",
+        ] {
+            let value: Value = serde_json::from_str(text).unwrap();
+            let canonical = canonical_json(&value);
+            let again: Value = serde_json::from_str(&canonical).unwrap();
+            assert_eq!(again, value, "{text}");
+            assert_eq!(canonical_json(&again), canonical, "{text}");
+            assert_eq!(value.as_f64(), text.parse::<f64>().ok(), "{text}");
+        }
+    }
+
+    #[test]
     fn canonical_json_ignores_key_order() {
         let a: Value =
             serde_json::from_str(r#"{"b":1,"a":{"y":[1,{"d":2,"c":3}],"x":"é"}}"#).unwrap();
