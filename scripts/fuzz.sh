@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzing (docs/RELIABILITY-fuzzing.md): builds the cargo-fuzz targets of fuzz/ and runs each for
+# Fuzzing (docs/RELIABILITY.md, "Fuzzing"): builds the cargo-fuzz targets of fuzz/ and runs each for
 # SECONDS_PER_TARGET seconds (default 20), one after the other, on a scratch copy of the committed
 # seed corpus (the repository is never rewritten). Fails on any crash, printing the reproducer's
 # path and the command that replays it.
