@@ -335,15 +335,20 @@ pub struct Step {
     pub changed: bool,
 }
 
+/// The database's key book; every rotation command needs one (a server start writes it).
+async fn required_book(conn: &mut AnyConnection) -> Result<KeyBook, KeyError> {
+    BookRows::read(conn)
+        .await?
+        .book()?
+        .ok_or_else(|| KeyError::Rotation("the database has no key book yet".into()))
+}
+
 /// Step 1: makes the next key in the folder (0600) and records it with the rotation signed by
 /// the current key. Preparing again while a next key waits changes nothing.
 pub async fn prepare(db: &Db, dir: &Path, now_ms: i64) -> Result<Step, KeyError> {
     let now = rfc3339(now_ms);
     let mut tx = db.begin_write().await?;
-    let mut book = BookRows::read(&mut tx)
-        .await?
-        .book()?
-        .ok_or_else(|| KeyError::Rotation("the database has no key book yet".into()))?;
+    let mut book = required_book(&mut tx).await?;
     if let Some(next) = book.in_state(KeyState::Next) {
         return Ok(Step {
             fingerprint: next.fingerprint.clone(),
@@ -390,10 +395,7 @@ pub async fn prepare(db: &Db, dir: &Path, now_ms: i64) -> Result<Step, KeyError>
 pub async fn switch(db: &Db, dir: &Path, now_ms: i64) -> Result<Step, KeyError> {
     let now = rfc3339(now_ms);
     let mut tx = db.begin_write().await?;
-    let mut book = BookRows::read(&mut tx)
-        .await?
-        .book()?
-        .ok_or_else(|| KeyError::Rotation("the database has no key book yet".into()))?;
+    let mut book = required_book(&mut tx).await?;
     let Some(next) = book.in_state(KeyState::Next).cloned() else {
         drop(tx);
         tidy_files(dir, &book)?;
@@ -429,10 +431,7 @@ pub async fn switch(db: &Db, dir: &Path, now_ms: i64) -> Result<Step, KeyError> 
 pub async fn retire(db: &Db, dir: &Path, now_ms: i64) -> Result<Step, KeyError> {
     let now = rfc3339(now_ms);
     let mut tx = db.begin_write().await?;
-    let mut book = BookRows::read(&mut tx)
-        .await?
-        .book()?
-        .ok_or_else(|| KeyError::Rotation("the database has no key book yet".into()))?;
+    let mut book = required_book(&mut tx).await?;
     let Some(previous) = book.in_state(KeyState::Previous).cloned() else {
         return match book
             .keys
@@ -472,10 +471,7 @@ pub async fn retire(db: &Db, dir: &Path, now_ms: i64) -> Result<Step, KeyError> 
 /// One line per key, for `--status`: `FINGERPRINT STATE SINCE [FILE]`.
 pub async fn status(db: &Db, dir: &Path) -> Result<Vec<String>, KeyError> {
     let mut conn = db.pool().acquire().await?;
-    let book = BookRows::read(&mut conn)
-        .await?
-        .book()?
-        .ok_or_else(|| KeyError::Rotation("the database has no key book yet".into()))?;
+    let book = required_book(&mut conn).await?;
     let files = key_files(dir)?;
     Ok(book
         .keys

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use sqlx::{Connection, Row};
 
 use crate::error::E2eError;
-use crate::server::{Backend, Deployment};
+use crate::server::Deployment;
 
 /// The load branch's stored enrollments and batches.
 #[derive(Debug, Default)]
@@ -24,49 +24,25 @@ pub async fn stored(deployment: &Deployment, branch: &str) -> Result<Stored, E2e
     const RECORDS: &str = "SELECT id, status FROM enrollments WHERE branch = $1";
     const BATCHES: &str = "SELECT COUNT(*) FROM batches WHERE branch = $1";
     const CLAIMS: &str = "SELECT COUNT(*) FROM nik_claims WHERE branch = $1";
-    let (rows, batches, nik_claims): (Vec<(String, String)>, i64, i64) = match deployment.backend()
-    {
-        Backend::Sqlite => {
-            let mut conn = sqlx::SqliteConnection::connect(deployment.database_url()).await?;
-            let rows = sqlx::query(RECORDS)
-                .bind(branch)
-                .fetch_all(&mut conn)
-                .await?
-                .iter()
-                .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1)))
-                .collect();
-            let batches = sqlx::query_scalar(BATCHES)
-                .bind(branch)
-                .fetch_one(&mut conn)
-                .await?;
-            let claims = sqlx::query_scalar(CLAIMS)
-                .bind(branch)
-                .fetch_one(&mut conn)
-                .await?;
-            let _ = conn.close().await;
-            (rows, batches, claims)
-        }
-        Backend::Postgres => {
-            let mut conn = sqlx::PgConnection::connect(deployment.database_url()).await?;
-            let rows = sqlx::query(RECORDS)
-                .bind(branch)
-                .fetch_all(&mut conn)
-                .await?
-                .iter()
-                .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1)))
-                .collect();
-            let batches = sqlx::query_scalar(BATCHES)
-                .bind(branch)
-                .fetch_one(&mut conn)
-                .await?;
-            let claims = sqlx::query_scalar(CLAIMS)
-                .bind(branch)
-                .fetch_one(&mut conn)
-                .await?;
-            let _ = conn.close().await;
-            (rows, batches, claims)
-        }
-    };
+    // One connection through sqlx's `Any` driver: the same queries on either backend.
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(deployment.database_url()).await?;
+    let rows: Vec<(String, String)> = sqlx::query(RECORDS)
+        .bind(branch)
+        .fetch_all(&mut conn)
+        .await?
+        .iter()
+        .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1)))
+        .collect();
+    let batches: i64 = sqlx::query_scalar(BATCHES)
+        .bind(branch)
+        .fetch_one(&mut conn)
+        .await?;
+    let nik_claims: i64 = sqlx::query_scalar(CLAIMS)
+        .bind(branch)
+        .fetch_one(&mut conn)
+        .await?;
+    let _ = conn.close().await;
     let mut stored = Stored {
         batches: batches as u64,
         nik_claims: nik_claims as u64,
