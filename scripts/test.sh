@@ -27,6 +27,9 @@ cargo test --workspace
 step "API fuzzing: schemathesis against /openapi.json of a real server (no 5xx, every answer as documented)"
 bash scripts/api-fuzz.sh
 
+step "Fuzzing, short: every cargo-fuzz target 20 s (batch decoder, enrollment JSON, NIK/phone/name/date)"
+bash scripts/fuzz.sh 20
+
 step "Kotlin bindings and Android screen logic on the JVM, against the real library and server"
 bash scripts/jvm-tests.sh
 
