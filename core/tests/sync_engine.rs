@@ -81,6 +81,9 @@ struct State {
     /// on the path replaying a recorded, validly signed page).
     last_downsync: Option<Response>,
     replay_downsync: bool,
+    /// The next this many downsync requests find their nonce already spent (a duplicate of the
+    /// request, delivered first by a retrying network, used it).
+    nonces_spent_by_duplicates: u32,
 }
 
 struct FakeServer {
@@ -326,6 +329,10 @@ impl FakeServer {
         let message = request_message("POST", "/v1/downsync", request.body, &nonce);
         if !signer::verify_in_context(&device.public_key, LABEL_REQUEST, &message, &sig) {
             return error(401, "request.signature", |_| {});
+        }
+        if st.nonces_spent_by_duplicates > 0 {
+            st.nonces_spent_by_duplicates -= 1;
+            st.nonces.remove(&nonce);
         }
         if !st.nonces.remove(&nonce) {
             return error(401, "request.nonce", |_| {});
@@ -744,6 +751,23 @@ fn decisions_come_down_and_a_used_nonce_is_replaced() {
         Some("Alamat kurang lengkap")
     );
     assert_eq!(d.state_of(&ids[2]), RecordState::RejectedByReview);
+}
+
+/// A network that delivers requests twice can spend the fresh nonce too, again and again: the
+/// device keeps fetching fresh ones within its retry budget (it used to give up after one
+/// refresh with a refusal, `request.nonce`, that the agent could do nothing about).
+#[test]
+fn nonces_spent_by_duplicated_requests_are_refreshed_within_the_retry_budget() {
+    let d = Device::activated();
+    d.enroll(0, 1);
+    d.server.st().nonces_spent_by_duplicates = 3;
+    assert_eq!(d.sync(&Heard::default()).unwrap().sent, 1);
+    // A server that never takes a nonce ends the sync as a network failure, tried again later.
+    d.server.st().nonces_spent_by_duplicates = u32::MAX;
+    assert_eq!(
+        d.sync(&Heard::default()).unwrap_err().code(),
+        "sync.network"
+    );
 }
 
 #[test]

@@ -605,7 +605,6 @@ impl AgentApp {
         let cash_sent: Vec<String> = cash.iter().map(|c| c.id.clone()).collect();
         let body = serde_json::to_vec(&DownsyncRequest { cursor, cash })
             .map_err(|_| CoreError::Store("cannot encode the request".into()))?;
-        let mut nonce_refreshed = false;
         let verified = link.retrying(|link| {
             let stored = state::require_identity(&self.store().conn)?.nonce;
             let nonce = match stored {
@@ -650,10 +649,10 @@ impl AgentApp {
                         )),
                     }
                 }
-                401 if error_code(&response) == "request.nonce" && !nonce_refreshed => {
-                    // The nonce was used or expired (a lost answer, another instance): get a
-                    // fresh one and try again, once.
-                    nonce_refreshed = true;
+                401 if error_code(&response) == "request.nonce" => {
+                    // The nonce was used or expired (a lost answer, another instance, a
+                    // duplicate of this request delivered first): get a fresh one and try
+                    // again, within the retry budget like any other retry.
                     Ok(Step::Retry { after: Some(0) })
                 }
                 403 if error_code(&response) == "device.revoked" => {
