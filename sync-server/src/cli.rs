@@ -72,8 +72,12 @@ pub struct ServeArgs {
     /// Seconds before new rows show in downsync (PostgreSQL default 40, SQLite 0).
     #[arg(long, env = "PERISAI_DOWNSYNC_SETTLE_SECS")]
     pub downsync_settle_secs: Option<u64>,
-    /// Seconds a client has to send its request line and headers.
-    #[arg(long, env = "PERISAI_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    /// Seconds a client has to send its request line and headers; the same deadline closes a
+    /// kept-alive connection idle that long (hyper has one timer for both). The default, 30, is
+    /// above the 10 s at which DESIGN §8's devices reuse their connection and above the sync
+    /// client's own 5 s idle limit, so the server never closes a connection a device is about to
+    /// reuse (the keep-alive race, docs/PERFORMANCE.md).
+    #[arg(long, env = "PERISAI_HEADER_TIMEOUT_SECS", default_value_t = 30)]
     pub header_timeout_secs: u64,
     /// Address of a reverse proxy (TLS terminator) in front of this server, repeatable or
     /// comma-separated: from it, the client's address for throttles is taken from the last

@@ -352,6 +352,54 @@ fn a_client_trickling_its_headers_is_cut_off() {
     assert_eq!(http(&running.addr, "GET", "/healthz", "").0, 200);
 }
 
+/// One `GET /healthz` on a kept-alive connection; the status of its answer, read up to the end
+/// of its (short, length-delimited) body.
+fn healthz_on(stream: &mut TcpStream) -> std::io::Result<u16> {
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")?;
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 1024];
+    loop {
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        answer.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&answer);
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap())
+                })
+                .expect("a length-delimited answer");
+            if body.len() >= length {
+                return Ok(head[9..12].parse().unwrap());
+            }
+        }
+    }
+}
+
+/// DESIGN §8's devices send a batch every 10 s on the connection they keep. The server's idle
+/// limit (the header deadline, one timer in hyper) must be longer, or a device's next request
+/// meets the server closing that connection (the keep-alive race seen under load).
+#[test]
+fn a_kept_alive_connection_outlives_a_devices_ten_second_interval() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = server(dir.path());
+    cmd.args(["serve", "--listen", "127.0.0.1:0"]);
+    let running = start(cmd);
+    let mut stream = TcpStream::connect(&running.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    assert_eq!(healthz_on(&mut stream).unwrap(), 200);
+    std::thread::sleep(Duration::from_secs(11));
+    // Same socket: had the server closed it, the write or the read fails.
+    assert_eq!(healthz_on(&mut stream).unwrap(), 200);
+}
+
 fn activation_json(code: &str, signer: &perisai_core::signer::SoftwareSigner) -> String {
     use base64::Engine;
     use perisai_core::signer::DeviceSigner;

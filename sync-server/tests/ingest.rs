@@ -4,9 +4,22 @@
 mod common;
 
 use axum::http::StatusCode;
+use chrono::Timelike;
 use common::{nik, Ctx};
 use perisai_core::protocol::messages::RecordStatus;
 use serde_json::json;
+
+/// Every record of the acknowledged batch was accepted.
+fn assert_all_accepted(ack: Option<perisai_core::protocol::messages::Ack>) {
+    let ack = ack.expect("the batch was acknowledged");
+    assert!(
+        ack.results
+            .iter()
+            .all(|r| r.status == RecordStatus::Accepted),
+        "{:?}",
+        ack.results
+    );
+}
 
 async fn valid_records_are_accepted_and_stored_sealed(ctx: &Ctx) {
     let mut device = ctx.device("KC01").await;
@@ -166,14 +179,7 @@ async fn fraud_signals_are_recorded_not_rejected(ctx: &Ctx) {
     skipped["receipt_no"] = json!(10);
     let bytes = device.next_batch(&[no_location, backdated, skipped]);
     let (_, ack) = device.upload(ctx, bytes).await;
-    let ack = ack.unwrap();
-    assert!(
-        ack.results
-            .iter()
-            .all(|r| r.status == RecordStatus::Accepted),
-        "{:?}",
-        ack.results
-    );
+    assert_all_accepted(ack);
     assert_eq!(
         ctx.count("SELECT COUNT(*) FROM fraud_flags WHERE kind = 'location.missing'")
             .await,
@@ -207,11 +213,7 @@ async fn an_agent_too_fast_and_a_shared_phone_are_flagged(ctx: &Ctx) {
     }
     let bytes = device.next_batch(&records);
     let (_, ack) = device.upload(ctx, bytes).await;
-    assert!(ack
-        .unwrap()
-        .results
-        .iter()
-        .all(|r| r.status == RecordStatus::Accepted));
+    assert_all_accepted(ack);
     assert_eq!(
         ctx.count("SELECT COUNT(*) FROM fraud_flags WHERE kind = 'agent.rate'")
             .await,
@@ -231,6 +233,48 @@ async fn an_agent_too_fast_and_a_shared_phone_are_flagged(ctx: &Ctx) {
         !evidence.contains("0812"),
         "no phone number in clear: {evidence}"
     );
+}
+
+/// The busiest hour is `[start, start + 1 h)` from one of the agent's enrollments: 30 at one
+/// moment and one an hour later make no hour of 31; one a second before the hour ends does.
+async fn the_agent_rate_window_is_one_hour_long_to_the_millisecond(ctx: &Ctx) {
+    let mut device = ctx.device("KC01").await;
+    let wib = chrono::FixedOffset::east_opt(7 * 3600).unwrap();
+    let t0 = (chrono::Utc::now() - chrono::Duration::hours(3))
+        .with_timezone(&wib)
+        .with_nanosecond(0)
+        .unwrap();
+    let at = |record: &mut serde_json::Value, t: chrono::DateTime<chrono::FixedOffset>| {
+        record["created_at"] = json!(t.format("%Y-%m-%dT%H:%M:%S%:z").to_string());
+    };
+    let mut records: Vec<_> = (200..230).map(|n| device.record(n)).collect();
+    for record in &mut records {
+        at(record, t0);
+    }
+    let mut an_hour_later = device.record(230);
+    at(&mut an_hour_later, t0 + chrono::Duration::seconds(3600));
+    records.push(an_hour_later);
+    let bytes = device.next_batch(&records);
+    let (_, ack) = device.upload(ctx, bytes).await;
+    assert_all_accepted(ack);
+    let rate = "SELECT COUNT(*) FROM fraud_flags WHERE kind = 'agent.rate'";
+    assert_eq!(ctx.count(rate).await, 0, "30 in an hour is allowed");
+
+    let mut within = device.record(231);
+    at(&mut within, t0 + chrono::Duration::seconds(3599));
+    let bytes = device.next_batch(&[within]);
+    device.upload(ctx, bytes).await;
+    assert_eq!(ctx.count(rate).await, 1);
+    let evidence: String =
+        sqlx::query_scalar("SELECT evidence FROM fraud_flags WHERE kind = 'agent.rate'")
+            .fetch_one(ctx.db.pool())
+            .await
+            .unwrap();
+    let evidence: serde_json::Value = serde_json::from_str(&evidence).unwrap();
+    assert_eq!(evidence["enrollments"], 31, "{evidence}");
+    let start =
+        chrono::DateTime::parse_from_rfc3339(evidence["window_start"].as_str().unwrap()).unwrap();
+    assert_eq!(start, t0, "{evidence}");
 }
 
 async fn export_lists_stored_records_neutralised_and_never_quarantined_ones(ctx: &Ctx) {
@@ -515,6 +559,7 @@ both_backends!(
     a_correction_supersedes_the_record_and_takes_over_its_claim,
     fraud_signals_are_recorded_not_rejected,
     an_agent_too_fast_and_a_shared_phone_are_flagged,
+    the_agent_rate_window_is_one_hour_long_to_the_millisecond,
     export_lists_stored_records_neutralised_and_never_quarantined_ones,
     two_instances_store_each_record_once,
     withdrawn_tombstones_and_rejected_records_leave_no_receipt_gap,
@@ -552,11 +597,7 @@ async fn enrollments_far_from_the_agents_area_are_flagged_with_the_distance_only
     let far_id = far["id"].as_str().unwrap().to_string();
     let bytes = device.next_batch(&[near, far]);
     let (_, ack) = device.upload(ctx, bytes).await;
-    assert!(ack
-        .unwrap()
-        .results
-        .iter()
-        .all(|r| r.status == RecordStatus::Accepted));
+    assert_all_accepted(ack);
     let rows: Vec<(Option<String>, String)> = sqlx::query_as(
         "SELECT record_id, evidence FROM fraud_flags WHERE kind = 'location.outside_area'",
     )

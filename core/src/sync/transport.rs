@@ -60,6 +60,9 @@ mod http {
 
     use super::*;
 
+    /// How long an idle connection is kept for the next request of the same sync.
+    pub const POOL_IDLE: Duration = Duration::from_secs(5);
+
     /// [`Transport`] over reqwest's blocking client (rustls, no redirects, timeouts).
     ///
     /// Blocking, like every `AgentApp` call: the shells call sync from a worker thread
@@ -77,6 +80,11 @@ mod http {
             let client = reqwest::blocking::Client::builder()
                 .connect_timeout(connect_timeout)
                 .timeout(request_timeout)
+                // Below the server's idle limit (30 s by default, never under 10 s in a sane
+                // deployment): a connection the server may be closing is never reused, so a
+                // request is not lost to that race. Within one sync, requests follow each other
+                // in well under this.
+                .pool_idle_timeout(POOL_IDLE)
                 .redirect(reqwest::redirect::Policy::none())
                 .user_agent(concat!("perisai-core/", env!("CARGO_PKG_VERSION")))
                 .build()
