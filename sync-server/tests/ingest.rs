@@ -21,6 +21,15 @@ fn assert_all_accepted(ack: Option<perisai_core::protocol::messages::Ack>) {
     );
 }
 
+/// The evidence (JSON text) of the one fraud flag of `kind`.
+async fn flag_evidence(ctx: &Ctx, kind: &str) -> String {
+    sqlx::query_scalar("SELECT evidence FROM fraud_flags WHERE kind = $1")
+        .bind(kind)
+        .fetch_one(ctx.db.pool())
+        .await
+        .unwrap()
+}
+
 async fn valid_records_are_accepted_and_stored_sealed(ctx: &Ctx) {
     let mut device = ctx.device("KC01").await;
     let records: Vec<_> = (1..=3).map(|n| device.record(n)).collect();
@@ -195,12 +204,8 @@ async fn fraud_signals_are_recorded_not_rejected(ctx: &Ctx) {
             .await,
         1
     );
-    let evidence: String =
-        sqlx::query_scalar("SELECT evidence FROM fraud_flags WHERE kind = 'receipt.gap'")
-            .fetch_one(ctx.db.pool())
-            .await
-            .unwrap();
-    let evidence: serde_json::Value = serde_json::from_str(&evidence).unwrap();
+    let evidence: serde_json::Value =
+        serde_json::from_str(&flag_evidence(ctx, "receipt.gap").await).unwrap();
     assert_eq!(evidence["expected"], 3);
     assert_eq!(evidence["received"], 10);
 }
@@ -224,11 +229,7 @@ async fn an_agent_too_fast_and_a_shared_phone_are_flagged(ctx: &Ctx) {
             .await,
         1
     );
-    let evidence: String =
-        sqlx::query_scalar("SELECT evidence FROM fraud_flags WHERE kind = 'phone.reuse'")
-            .fetch_one(ctx.db.pool())
-            .await
-            .unwrap();
+    let evidence = flag_evidence(ctx, "phone.reuse").await;
     assert!(
         !evidence.contains("0812"),
         "no phone number in clear: {evidence}"
@@ -265,12 +266,8 @@ async fn the_agent_rate_window_is_one_hour_long_to_the_millisecond(ctx: &Ctx) {
     let bytes = device.next_batch(&[within]);
     device.upload(ctx, bytes).await;
     assert_eq!(ctx.count(rate).await, 1);
-    let evidence: String =
-        sqlx::query_scalar("SELECT evidence FROM fraud_flags WHERE kind = 'agent.rate'")
-            .fetch_one(ctx.db.pool())
-            .await
-            .unwrap();
-    let evidence: serde_json::Value = serde_json::from_str(&evidence).unwrap();
+    let evidence: serde_json::Value =
+        serde_json::from_str(&flag_evidence(ctx, "agent.rate").await).unwrap();
     assert_eq!(evidence["enrollments"], 31, "{evidence}");
     let start =
         chrono::DateTime::parse_from_rfc3339(evidence["window_start"].as_str().unwrap()).unwrap();

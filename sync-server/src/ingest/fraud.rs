@@ -21,6 +21,24 @@ pub const MAX_PER_HOUR: i64 = 30;
 pub const MAX_PER_PHONE: i64 = 3;
 const HOUR_MS: i64 = 3600 * 1000;
 
+/// The agent's busiest hour from one of its enrollments (`agent_signals`). The frame's bound is
+/// a literal (SQLite wants a constant there): the last millisecond of the hour.
+const BUSIEST_HOUR_SQL: &str = "SELECT start, n FROM (
+         SELECT created_ms AS start,
+                COUNT(*) OVER (ORDER BY created_ms
+                               RANGE BETWEEN CURRENT ROW AND 3599999 FOLLOWING) AS n
+         FROM enrollments
+         WHERE branch = $1 AND agent_id = $2 AND created_ms >= $3 AND created_ms < $4
+           AND status <> 'rejected_at_ingest'
+     ) AS windows
+     WHERE start <= $5
+     ORDER BY n DESC, start
+     LIMIT 1";
+const _: () = assert!(
+    HOUR_MS - 1 == 3_599_999,
+    "BUSIEST_HOUR_SQL's frame is one hour"
+);
+
 /// Signals of single records (no database work: the caller stores them with the agent's
 /// signals); returns them and the device's last receipt number after these records.
 ///
@@ -157,27 +175,14 @@ pub async fn agent_signals(
         // recent rows, which under load (an agent's 280 rows in the hour) made it the writer's
         // largest cost. Integer milliseconds: `< start + 1 h` is `<= start + 1 h - 1`, and
         // RANGE counts every row whose time ties with the current one.
-        let busiest = sqlx::query(&format!(
-            "SELECT start, n FROM (
-                 SELECT created_ms AS start,
-                        COUNT(*) OVER (ORDER BY created_ms
-                                       RANGE BETWEEN CURRENT ROW AND {last_ms_of_hour} FOLLOWING) AS n
-                 FROM enrollments
-                 WHERE branch = $1 AND agent_id = $2 AND created_ms >= $3 AND created_ms < $4
-                   AND status <> 'rejected_at_ingest'
-             ) AS windows
-             WHERE start <= $5
-             ORDER BY n DESC, start
-             LIMIT 1",
-            last_ms_of_hour = HOUR_MS - 1
-        ))
-        .bind(&device.branch)
-        .bind(&device.agent_id)
-        .bind(first - HOUR_MS)
-        .bind(last + HOUR_MS)
-        .bind(last)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let busiest = sqlx::query(BUSIEST_HOUR_SQL)
+            .bind(&device.branch)
+            .bind(&device.agent_id)
+            .bind(first - HOUR_MS)
+            .bind(last + HOUR_MS)
+            .bind(last)
+            .fetch_optional(&mut *conn)
+            .await?;
         if let Some(row) = busiest {
             let start: i64 = col(&row, "start")?;
             let count: i64 = col(&row, "n")?;
