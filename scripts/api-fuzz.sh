@@ -64,7 +64,10 @@ SERVER_PID=""
 PG_DATABASE=""
 cleanup() {
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    # A server that does not stop within 10 s is killed: nothing of this run stays behind.
+    for _ in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
     wait "$SERVER_PID" 2>/dev/null || true
   fi
   if [ -n "$PG_DATABASE" ]; then
@@ -73,6 +76,9 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+# Ctrl-C and a TERM from the caller end the script through the EXIT trap too.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 case "$BACKEND" in
   sqlite)
@@ -93,15 +99,18 @@ case "$BACKEND" in
     ;;
 esac
 
-# Only what this script says applies (no PERISAI_* setting of the caller's shell).
-server() {
-  env $(env | sed -n 's/^\(PERISAI_[A-Z_]*\)=.*/-u \1/p') RUST_LOG=info NO_COLOR=1 \
-    "$SERVER" --database-url "$DATABASE_URL" --key-dir "$WORK/keys" "$@"
-}
+# Only what this script says applies (no PERISAI_* setting of the caller's shell; the test
+# run's marker PERISAI_TEST_RUN stays, so that scripts/test.sh can find a server left behind).
+SERVER_CMD=(env $(env | sed -n '/^PERISAI_TEST_RUN=/d; s/^\(PERISAI_[A-Z_]*\)=.*/-u \1/p')
+  RUST_LOG=info NO_COLOR=1 "$SERVER" --database-url "$DATABASE_URL" --key-dir "$WORK/keys")
+server() { "${SERVER_CMD[@]}" "$@"; }
 admin() { server admin "$@" 2>>"$WORK/admin.log" | tail -n 1; }
 
 step "Server on $BACKEND, a branch, two devices (one revoked)"
-server serve --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.log" &
+# Started directly, not through the `server` function: a backgrounded function runs in a
+# subshell, and $! would be the subshell's PID, so stopping it would orphan the server. `env`
+# execs the server, so $! is the server's own PID.
+"${SERVER_CMD[@]}" serve --listen 127.0.0.1:0 >"$WORK/server.out" 2>"$WORK/server.log" &
 SERVER_PID=$!
 URL=""
 for _ in $(seq 1 300); do

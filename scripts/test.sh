@@ -7,6 +7,27 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# Every process this run starts carries a marker; at the end none may still be running.
+source scripts/lib/survivors.sh
+mark_test_run
+check_survivors() {
+  local status=$? survivors
+  survivors=$(test_run_survivors)
+  if [ -n "$survivors" ]; then
+    printf '\n==> FAIL: processes this test run started are still running:\n%s\n' "$survivors" >&2
+    # Ended now, so that the next run starts clean; the run still fails.
+    awk '{print $1}' <<<"$survivors" | xargs -r kill -KILL 2>/dev/null || true
+    [ "$status" -eq 0 ] && status=1
+  elif [ "$status" -eq 0 ]; then
+    printf '\n==> No process started by this run is still running.\n'
+    printf '\nAll test steps passed.\n'
+  fi
+  exit "$status"
+}
+trap check_survivors EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
 step "Rust toolchain"
 command -v cargo >/dev/null || { echo "cargo not found: install Rust 1.80+ with rustup (https://rustup.rs)"; exit 1; }
 rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy
@@ -42,5 +63,5 @@ bash scripts/check-mobile-syntax.sh
 # Benchmarks are type-checked by clippy --all-targets above; run them with the commands in
 # docs/PERFORMANCE.md (timings on a shared CI machine would be noise).
 
-echo
-echo "All test steps passed."
+# The closing check (check_survivors, on exit) prints "All test steps passed." when nothing
+# failed and no process of this run is left running.

@@ -23,7 +23,9 @@ ensure_postgres() {
     pg_createcluster "$version" main >/dev/null
   fi
   if ! pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $4}' | grep -q online; then
-    pg_ctlcluster "$version" main start
+    # Without the test run's marker: PostgreSQL is a service kept for later runs, not a process
+    # the run leaves behind (scripts/lib/survivors.sh).
+    env -u PERISAI_TEST_RUN pg_ctlcluster "$version" main start
   fi
   local port
   port=$(pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $3}')

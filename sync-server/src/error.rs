@@ -133,6 +133,10 @@ pub fn message(code: &str) -> Message {
             "Server belum menerima kiriman sebelumnya; kirim ulang mulai nomor yang diminta.",
             "The server is missing earlier uploads; resend from the expected number.",
         ),
+        "seq.range" => (
+            "Nomor urut kiriman di luar batas yang sah.",
+            "The upload's sequence number is out of range.",
+        ),
         "rate_limited" => (
             "Terlalu banyak permintaan; coba lagi nanti.",
             "Too many requests; try again later.",
@@ -218,6 +222,7 @@ mod tests {
             "device.revoked",
             "seq.fork",
             "seq.gap",
+            "seq.range",
             "rate_limited",
             "request.too_large",
             "request.malformed",

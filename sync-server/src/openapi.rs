@@ -58,7 +58,7 @@ pub fn document() -> Value {
                     "description": "u16 BE header length, header JSON, u16 BE signature length, DER signature over perisai/v1/batch ‖ 0x00 ‖ header, deflate(JSON array of records). At most 98304 bytes."}}}},
                 "responses": {
                     "200": signed("Stored and acknowledged, or a replay of a stored seq with the same hash (the stored acknowledgement, byte for byte).", "Ack (context perisai/v1/ack)"),
-                    "400": error(&["batch.malformed", "batch.body_hash"], "batch.malformed (undecodable framing or header) or batch.body_hash (body does not match the signed header)"),
+                    "400": error(&["batch.malformed", "batch.body_hash", "seq.range"], "batch.malformed (undecodable framing or header), batch.body_hash (body does not match the signed header) or seq.range (a validly signed header whose seq is 0 or beyond 2^63-1)"),
                     "401": error(&["batch.signature"], "batch.signature"),
                     "403": error(&["device.unknown", "device.revoked"], "device.unknown, or device.revoked with error.wipe: a signed DeviceCommand {kind: wipe} (context perisai/v1/downsync); a validly signed batch of a revoked device is quarantined"),
                     "408": deadline(),

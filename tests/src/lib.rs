@@ -14,6 +14,7 @@
 //! - [`fleet`]: devices enrolling and syncing in a loop while a test breaks things, and bringing
 //!   everything home afterwards.
 //! - [`load`]: the load driver (`perisai-load`): a thousand devices, steady or closed loop.
+//! - [`web`]: the supervisors' web app at the HTTP level (cookies by hand, any loopback address).
 //! - [`error`]: the harness's error.
 //!
 //! Run: `cargo test -p perisai-e2e` (set `PERISAI_TEST_POSTGRES_URL` for the PostgreSQL half;
@@ -28,6 +29,7 @@ pub mod fleet;
 pub mod load;
 pub mod proxy;
 pub mod server;
+pub mod web;
 
 pub use error::E2eError;
 

@@ -400,6 +400,42 @@ impl Deployment {
             .ok_or_else(|| E2eError::new(format!("admin {args:?} printed nothing")))
     }
 
+    /// `admin create-user --role ROLE [--branch B] [--wadah W] --email E` with `password` (given
+    /// as `PERISAI_PASSWORD`): the account's id, or the command's error.
+    pub async fn create_user(
+        &self,
+        role: &str,
+        scope: &[&str],
+        email: &str,
+        password: &str,
+    ) -> Result<String, E2eError> {
+        let mut args = vec!["admin", "create-user", "--role", role];
+        args.extend_from_slice(scope);
+        args.extend_from_slice(&["--email", email]);
+        let mut command = self.command();
+        command
+            .env("RUST_LOG", "warn")
+            .env("PERISAI_PASSWORD", password)
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let output = timeout(ADMIN_TIMEOUT, command.output())
+            .await
+            .map_err(|_| E2eError::new("admin create-user took too long"))??;
+        if !output.status.success() {
+            return Err(E2eError::new(format!(
+                "admin create-user refused: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            )));
+        }
+        Ok(String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .last()
+            .unwrap_or("")
+            .trim()
+            .to_string())
+    }
+
     /// `admin create-branch`: returns the branch id (its code).
     pub async fn create_branch(&self, code: &str, name: &str) -> Result<String, E2eError> {
         self.admin(&["create-branch", "--code", code, "--name", name])
@@ -546,6 +582,27 @@ impl Deployment {
             }
         }
         Ok(())
+    }
+
+    /// The first column of every row of `sql` with `binds` (`$1`, `$2`, …), read straight from
+    /// the database (not through a server), as text: for tests that check what is stored.
+    pub async fn query_column(&self, sql: &str, binds: &[&str]) -> Result<Vec<String>, E2eError> {
+        use sqlx::Row;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.database_url).await?;
+        let mut query = sqlx::query(sql);
+        for value in binds {
+            query = query.bind(*value);
+        }
+        let rows = query.fetch_all(&mut conn).await?;
+        let _ = conn.close().await;
+        rows.iter()
+            .map(|row| {
+                row.try_get::<String, _>(0)
+                    .or_else(|_| row.try_get::<i64, _>(0).map(|n| n.to_string()))
+                    .map_err(|e| E2eError::new(format!("{sql}: {e}")))
+            })
+            .collect()
     }
 
     /// `admin backup FILE`: an online backup, taken while servers run.

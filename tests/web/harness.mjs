@@ -14,6 +14,20 @@ export const serverBin = path.join(targetDir, 'debug', 'perisai-server');
 export const deviceBin = path.join(targetDir, 'debug', 'perisai');
 export const PASSWORD = 'kata-sandi-uji-1234';
 
+// Every server started here, stopped when this test process ends however it ends (a failed
+// assertion, an exception, Ctrl-C): a child process outlives Node unless it is killed.
+const running = new Set();
+const killAll = () => {
+  for (const child of running) if (child.exitCode === null) child.kill('SIGKILL');
+};
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    killAll();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+  });
+}
+
 /** A fresh server: its own folder, database and keys. */
 export class Server {
   constructor() {
@@ -38,6 +52,8 @@ export class Server {
       env: { ...process.env, RUST_LOG: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    running.add(this.process);
+    this.process.on('exit', () => running.delete(this.process));
     this.log = '';
     this.process.stderr.on('data', (d) => { this.log += d; });
     await new Promise((resolve, reject) => {

@@ -5,7 +5,7 @@
 //! `device.unknown`) and active (403 `device.revoked` with a signed wipe; a validly signed batch
 //! is quarantined) → signature (401 `batch.signature`) → body hash (400 `batch.body_hash`) → seq:
 //! stored with the same hash (200, the stored acknowledgement), stored with another hash (409
-//! `seq.fork`, the device is flagged), beyond the next (409 `seq.gap` with `expected_seq`),
+//! `seq.fork`, the device is flagged), 0 or beyond 2^63-1 (400 `seq.range`), beyond the next (409 `seq.gap` with `expected_seq`),
 //! next but not continuing the hash chain (409 `seq.fork`) → rate (429 with `Retry-After`) → 200,
 //! stored and acknowledged (`ingest::store`).
 //!
@@ -57,6 +57,7 @@ fn label_of(e: &ApiError) -> &'static str {
         "device.revoked" => "revoked",
         "seq.fork" => "fork",
         "seq.gap" => "gap",
+        "seq.range" => "seq_range",
         "rate_limited" => "rate_limited",
         _ => "error",
     }
@@ -113,7 +114,12 @@ async fn check_and_store(
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "batch.body_hash"))?;
     drop(conn);
 
-    let seq = batch.header.seq as i64;
+    // Stored as a signed 64-bit integer, and counted from 1: anything else is refused, never
+    // wrapped (2^64-1 would read as -1).
+    let seq = i64::try_from(batch.header.seq)
+        .ok()
+        .filter(|seq| *seq >= 1)
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "seq.range"))?;
     let batch_hash = batch.batch_hash();
     let mut device = device;
     // A race with another instance storing the same seq is settled by the unique key; then we
@@ -283,7 +289,8 @@ async fn quarantine(
     .bind(&device.branch)
     .bind(&device.id)
     .bind(&batch_hash)
-    .bind(batch.header.seq as i64)
+    // Evidence only, and keyed by hash: a seq beyond the column's range is kept as its limit.
+    .bind(i64::try_from(batch.header.seq).unwrap_or(i64::MAX))
     .bind(&sealed)
     .bind(now_ms())
     .execute(&mut *conn)

@@ -17,6 +17,8 @@ pub mod kind {
     pub const LOCATION_MISSING: &str = "location.missing";
     pub const LOCATION_OUTSIDE_AREA: &str = "location.outside_area";
     pub const REVOKED_DEVICE_BATCH: &str = "device.revoked_batch";
+    /// A correction that named another agent's record as the one it corrects.
+    pub const FOREIGN_SUPERSEDE: &str = "record.foreign_supersede";
 }
 
 #[derive(Clone, Debug)]

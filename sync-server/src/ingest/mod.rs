@@ -37,7 +37,7 @@ use sqlx::AnyConnection;
 
 use crate::api::AppState;
 use crate::db::devices::Device;
-use crate::db::flags;
+use crate::db::flags::{self, Flag};
 use crate::db::{col, nonces, now_ms, param_list, values_list, Backend, MAX_ROWS_PER_INSERT};
 use crate::error::ApiError;
 use records::{Prepared, ServerLookups};
@@ -198,8 +198,12 @@ async fn write(
     }
 
     let backend = state.db.backend();
-    let (mut results, new_accepted, new_receipts) =
-        store_records(conn, backend, device, work.seq, prepared, now).await?;
+    let StoredRecords {
+        mut results,
+        new_accepted,
+        new_receipts,
+        foreign_supersedes,
+    } = store_records(conn, backend, device, work.seq, prepared, now).await?;
     let fresh = |i: &usize| new_accepted[*i];
     // A record corrected within this same batch never claims its NIK: its correction does.
     let corrected_here: HashSet<&str> = (0..prepared.len())
@@ -233,6 +237,7 @@ async fn write(
 
     let (last_receipt_no, mut raised) =
         fraud::record_signals(device, &stored_new, new_receipts, work.today);
+    raised.extend(foreign_supersedes);
     fraud::agent_signals(conn, device, &stored_new, &mut raised).await?;
     flags::raise_all(conn, backend, &raised).await?;
 
@@ -291,15 +296,12 @@ async fn prepare_all(
     if !wanted.is_empty() {
         let mut conn = state.db.pool().acquire().await?;
         for id in wanted {
-            let found: Option<String> = sqlx::query_scalar(
-                "SELECT id FROM enrollments WHERE branch = $1 AND id = $2 AND agent_id = $3
-                   AND status IN ('received', 'has_issues', 'rejected_at_ingest')",
-            )
-            .bind(&device.branch)
-            .bind(&id)
-            .bind(&device.agent_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+            let found: Option<String> = sqlx::query_scalar(CORRECTABLE_BY_AGENT)
+                .bind(&device.branch)
+                .bind(&id)
+                .bind(&device.agent_id)
+                .fetch_optional(&mut *conn)
+                .await?;
             correctable.extend(found);
         }
     }
@@ -321,8 +323,10 @@ async fn prepare_all(
                 &lookups,
                 &state.keys,
             )?;
-            // A later record of the same batch may correct this one.
-            if let Some(id) = &p.id {
+            // A later record of the same batch may correct this one, if it is an enrollment
+            // that passed. Whether it is new to the server (and so this agent's) is known only
+            // when it is written: `supersede` checks that in the write itself.
+            if let (Some(id), true, false) = (&p.id, p.accepted(), p.withdrawn) {
                 correctable.insert(id.clone());
             }
             out.push(p);
@@ -342,8 +346,9 @@ async fn prepare_all(
 /// them one by one would answer. Valid tombstones go to `withdrawn_records` instead
 /// ([`store_tombstones`]).
 ///
-/// Returns, per record: its result; whether it is new and accepted; and its receipt number
-/// when it is new whatever its outcome (rejected records and tombstones use numbers too).
+/// A correction is kept only if its `supersedes` names a record the device's agent may correct
+/// ([`supersede`]); otherwise it is refused with `supersedes.invalid`, and when the record is
+/// another agent's, the attempt is a fraud signal.
 async fn store_records(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -351,7 +356,7 @@ async fn store_records(
     seq: i64,
     prepared: &[Prepared],
     now: i64,
-) -> Result<(Vec<RecordResult>, Vec<bool>, Vec<(i64, String)>), ApiError> {
+) -> Result<StoredRecords, ApiError> {
     let is_tombstone = |p: &Prepared| p.withdrawn && p.accepted();
     let mut tombstones = store_tombstones(conn, device, seq, prepared, now).await?;
     let mut first: HashMap<&str, usize> = HashMap::with_capacity(prepared.len());
@@ -453,6 +458,7 @@ async fn store_records(
     let mut results = Vec::with_capacity(prepared.len());
     let mut new_accepted = Vec::with_capacity(prepared.len());
     let mut new_receipts = Vec::new();
+    let mut foreign_supersedes = Vec::new();
     for (i, p) in prepared.iter().enumerate() {
         if let Some((result, new)) = tombstones.remove(&i) {
             if let (true, Some(receipt), Some(id)) = (new, p.receipt_no, &p.id) {
@@ -475,11 +481,28 @@ async fn store_records(
             if let Some(receipt) = p.receipt_no {
                 new_receipts.push((receipt, id.clone()));
             }
-            if let (true, Some(old)) = (p.accepted(), &p.supersedes) {
-                supersede(conn, device, old, &id).await?;
+            let accepted = p.accepted();
+            if let (true, Some(old)) = (accepted, &p.supersedes) {
+                if let Superseding::Refused { owner } = supersede(conn, device, old, &id).await? {
+                    let codes = vec![FieldCode {
+                        field: "supersedes".into(),
+                        code: "supersedes.invalid".into(),
+                    }];
+                    refuse_correction(conn, device, seq, &id, &codes).await?;
+                    if let Some(owner) = owner {
+                        foreign_supersedes.push(foreign_supersede_flag(device, &id, old, &owner));
+                    }
+                    new_accepted.push(false);
+                    results.push(RecordResult {
+                        id,
+                        status: RecordStatus::Rejected,
+                        codes,
+                    });
+                    continue;
+                }
             }
-            new_accepted.push(p.accepted());
-            results.push(if p.accepted() {
+            new_accepted.push(accepted);
+            results.push(if accepted {
                 RecordResult {
                     id,
                     status: RecordStatus::Accepted,
@@ -516,7 +539,25 @@ async fn store_records(
             }
         });
     }
-    Ok((results, new_accepted, new_receipts))
+    Ok(StoredRecords {
+        results,
+        new_accepted,
+        new_receipts,
+        foreign_supersedes,
+    })
+}
+
+/// What [`store_records`] did with a batch's records.
+struct StoredRecords {
+    /// Each record's result, in batch order.
+    results: Vec<RecordResult>,
+    /// Per record: new to the server and accepted.
+    new_accepted: Vec<bool>,
+    /// The receipt numbers of records new to the server, whatever their outcome (rejected
+    /// records and tombstones use numbers too).
+    new_receipts: Vec<(i64, String)>,
+    /// Fraud signals of corrections aimed at another agent's record.
+    foreign_supersedes: Vec<Flag>,
 }
 
 /// Stores the batch's valid tombstones (few: an agent withdraws rarely), one by one: new →
@@ -597,29 +638,118 @@ async fn store_tombstones(
     Ok(out)
 }
 
-/// The correction replaces `old`: it becomes `superseded` and gives up its NIK claim (the
-/// correction claims afresh, possibly with a corrected NIK).
+/// The statuses a correction may replace: what still waits for a decision (`received`), what
+/// review sent back (`has_issues`), and what ingest refused. Approved and rejected records are
+/// final; reversing a decision is the supervisor's, not the device's. (A macro, so that the
+/// statements below are constants.)
+macro_rules! correctable_statuses {
+    () => {
+        "('received', 'has_issues', 'rejected_at_ingest')"
+    };
+}
+
+/// Whether record `$2` of branch `$1` is agent `$3`'s and may be corrected.
+const CORRECTABLE_BY_AGENT: &str = concat!(
+    "SELECT id FROM enrollments WHERE branch = $1 AND id = $2 AND agent_id = $3 AND status IN ",
+    correctable_statuses!()
+);
+
+/// Marks record `$3` of branch `$2` superseded by `$1`, if it is agent `$4`'s and may be
+/// corrected.
+const SUPERSEDE: &str = concat!(
+    "UPDATE enrollments SET status = 'superseded', superseded_by = $1
+     WHERE branch = $2 AND id = $3 AND agent_id = $4 AND status IN ",
+    correctable_statuses!()
+);
+
+/// What became of a correction's `supersedes`.
+enum Superseding {
+    /// The older record is now `superseded` and gave up its NIK claim.
+    Done,
+    /// The older record is not this agent's to correct, or not in a state that can be
+    /// corrected, or not there at all. `owner` is the agent whose record it is, when that is
+    /// another agent: an attempt on someone else's record.
+    Refused { owner: Option<String> },
+}
+
+/// The correction `new` replaces `old`, if `old` is a record of the device's own agent in a
+/// state that may be corrected: checked in the UPDATE itself, so nothing between a check and
+/// the write can change the answer. A record of this very batch qualifies only if this batch
+/// inserted it (a decoy whose id another record holds was not inserted, so the stored row keeps
+/// its own agent and status). On success `old` gives up its NIK claim (the correction claims
+/// afresh, possibly with a corrected NIK).
 async fn supersede(
     conn: &mut AnyConnection,
     device: &Device,
     old: &str,
     new: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE enrollments SET status = 'superseded', superseded_by = $1
-         WHERE branch = $2 AND id = $3 AND status <> 'superseded'",
-    )
-    .bind(new)
-    .bind(&device.branch)
-    .bind(old)
-    .execute(&mut *conn)
-    .await?;
+) -> Result<Superseding, sqlx::Error> {
+    let updated = sqlx::query(SUPERSEDE)
+        .bind(new)
+        .bind(&device.branch)
+        .bind(old)
+        .bind(&device.agent_id)
+        .execute(&mut *conn)
+        .await?;
+    if updated.rows_affected() != 1 {
+        let owner: Option<String> =
+            sqlx::query_scalar("SELECT agent_id FROM enrollments WHERE branch = $1 AND id = $2")
+                .bind(&device.branch)
+                .bind(old)
+                .fetch_optional(&mut *conn)
+                .await?;
+        return Ok(Superseding::Refused {
+            owner: owner.filter(|agent| *agent != device.agent_id),
+        });
+    }
     sqlx::query("DELETE FROM nik_claims WHERE branch = $1 AND record_id = $2")
         .bind(&device.branch)
         .bind(old)
         .execute(&mut *conn)
         .await?;
+    Ok(Superseding::Done)
+}
+
+/// A correction whose `supersedes` was refused is refused itself: its row (inserted by this
+/// batch) is marked as refused at ingest with `supersedes.invalid`, like a record the
+/// validator refused, so it never reaches review.
+async fn refuse_correction(
+    conn: &mut AnyConnection,
+    device: &Device,
+    seq: i64,
+    id: &str,
+    codes: &[FieldCode],
+) -> Result<(), ApiError> {
+    let codes = serde_json::to_string(codes).map_err(|_| ApiError::internal())?;
+    sqlx::query(
+        "UPDATE enrollments SET status = 'rejected_at_ingest', codes = $1
+         WHERE branch = $2 AND id = $3 AND device_id = $4 AND batch_seq = $5",
+    )
+    .bind(codes)
+    .bind(&device.branch)
+    .bind(id)
+    .bind(&device.id)
+    .bind(seq)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
+}
+
+/// The fraud signal of a device that tried to correct another agent's record.
+fn foreign_supersede_flag(device: &Device, record_id: &str, old: &str, owner: &str) -> Flag {
+    Flag {
+        branch: device.branch.clone(),
+        kind: flags::kind::FOREIGN_SUPERSEDE,
+        agent_id: Some(device.agent_id.clone()),
+        device_id: Some(device.id.clone()),
+        record_id: Some(record_id.to_string()),
+        evidence: serde_json::json!({
+            "record_id": record_id,
+            "supersedes": old,
+            "owner_agent_id": owner,
+        }),
+        dedup_key: format!("{}:{record_id}", flags::kind::FOREIGN_SUPERSEDE),
+    }
 }
 
 /// Claims the NIKs of `claimants` (indexes into `prepared`, in NIK order) nationally; a record

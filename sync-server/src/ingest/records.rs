@@ -44,8 +44,27 @@ pub const DEVICE_FIELDS: [&str; 10] = [
 pub const TOMBSTONE_FIELDS: [&str; 5] =
     ["id", "receipt_no", "created_at", "device_id", "withdrawn"];
 
-/// Longest record id the server stores (UUIDs are 36).
-const MAX_ID_LEN: usize = 64;
+/// Whether `id` is a record id as the protocol documents it (docs/PROTOCOL.md): a UUID in its
+/// 36-character hyphenated form. Anything else (control characters, path pieces, other
+/// lengths) is refused with `id.invalid` and never stored, so ids are safe in URLs, headers
+/// and logs.
+pub fn documented_id(id: &str) -> bool {
+    id.len() == 36 && uuid::Uuid::try_parse(id).is_ok()
+}
+
+/// A record's id, if it is one ([`documented_id`]); else the code that refuses the record:
+/// `id.missing` (no id, or an empty one) or `id.invalid`.
+fn record_id(raw: &Value) -> Result<String, FieldCode> {
+    let refused = |code: &str| FieldCode {
+        field: "id".into(),
+        code: code.into(),
+    };
+    match raw.get("id").and_then(Value::as_str) {
+        Some(id) if documented_id(id) => Ok(id.to_string()),
+        None | Some("") => Err(refused("id.missing")),
+        Some(_) => Err(refused("id.invalid")),
+    }
+}
 
 /// A record ready to be stored.
 #[derive(Debug)]
@@ -137,11 +156,10 @@ pub fn prepare_owned(
     lookups: &dyn RecordLookups,
     keys: &ServerKeys,
 ) -> Result<Prepared, KeyError> {
-    let id = raw
-        .get("id")
-        .and_then(Value::as_str)
-        .filter(|id| !id.is_empty() && id.len() <= MAX_ID_LEN && !id.contains('\0'))
-        .map(str::to_string);
+    let (id, id_refused) = match record_id(&raw) {
+        Ok(id) => (Some(id), None),
+        Err(code) => (None, Some(code)),
+    };
     let created = raw
         .get("created_at")
         .and_then(Value::as_str)
@@ -152,7 +170,7 @@ pub fn prepare_owned(
         .is_some_and(|d| d != device_id);
 
     if is_tombstone(&raw) {
-        return prepare_tombstone(&raw, branch, id, created, foreign_device, keys);
+        return prepare_tombstone(&raw, branch, id, id_refused, created, foreign_device, keys);
     }
 
     let declared_on = raw
@@ -181,12 +199,7 @@ pub fn prepare_owned(
     // Everything needed of the record has been taken: free it before sealing.
     drop(raw);
     let mut errors: Vec<FieldCode> = Vec::new();
-    if id.is_none() {
-        errors.push(FieldCode {
-            field: "id".into(),
-            code: "id.missing".into(),
-        });
-    }
+    errors.extend(id_refused);
     errors.extend(report.errors.into_iter().map(|i| FieldCode {
         field: i.field,
         code: i.code,
@@ -321,17 +334,12 @@ fn prepare_tombstone(
     raw: &Value,
     branch: &str,
     id: Option<String>,
+    id_refused: Option<FieldCode>,
     created: Option<DateTime<chrono::FixedOffset>>,
     foreign_device: bool,
     keys: &ServerKeys,
 ) -> Result<Prepared, KeyError> {
-    let mut errors = Vec::new();
-    if id.is_none() {
-        errors.push(FieldCode {
-            field: "id".into(),
-            code: "id.missing".into(),
-        });
-    }
+    let mut errors: Vec<FieldCode> = id_refused.into_iter().collect();
     let receipt_no = raw
         .get("receipt_no")
         .and_then(Value::as_i64)
@@ -629,9 +637,9 @@ mod tests {
                 &[("monthly_income", serde_json::json!(18446744073709551615u64))],
                 &[],
             ),
-            serde_json::json!({"id": "t-1", "receipt_no": 3, "created_at": "2026-05-12T09:30:00+07:00",
+            serde_json::json!({"id": "0190a0b0-0000-7000-8000-0000000000f1", "receipt_no": 3, "created_at": "2026-05-12T09:30:00+07:00",
                 "device_id": "dev-1", "withdrawn": true}),
-            serde_json::json!({"id": "t-2", "receipt_no": 0, "device_id": "dev-9", "withdrawn": true,
+            serde_json::json!({"id": "0190a0b0-0000-7000-8000-0000000000f2", "receipt_no": 0, "device_id": "dev-9", "withdrawn": true,
                 "nik": "3201051708900001"}),
             serde_json::json!([1, 2]),
         ]
@@ -661,18 +669,22 @@ mod tests {
                 code: i.code.clone(),
             })
             .collect();
-        if raw
-            .get("id")
-            .and_then(Value::as_str)
-            .is_none_or(str::is_empty)
-        {
-            errors.insert(
+        match raw.get("id").and_then(Value::as_str) {
+            None | Some("") => errors.insert(
                 0,
                 FieldCode {
                     field: "id".into(),
                     code: "id.missing".into(),
                 },
-            );
+            ),
+            Some(id) if id.len() != 36 || uuid::Uuid::try_parse(id).is_err() => errors.insert(
+                0,
+                FieldCode {
+                    field: "id".into(),
+                    code: "id.invalid".into(),
+                },
+            ),
+            Some(_) => {}
         }
         if raw
             .get("device_id")
@@ -691,6 +703,24 @@ mod tests {
             });
         }
         errors
+    }
+
+    #[test]
+    fn record_ids_are_uuids_in_hyphenated_form_and_nothing_else() {
+        assert!(documented_id("0190a0b0-0000-7000-8000-000000000001"));
+        assert!(documented_id(&uuid::Uuid::now_v7().to_string()));
+        for bad in [
+            "",
+            "x",
+            "0190a0b0-0000-7000-8000-00000000000\u{7}",
+            "0190a0b0-0000-7000-8000-00000000001\n",
+            "0190a0b000007000800000000000000001",
+            "{0190a0b0-0000-7000-8000-000000000001}",
+            "urn:uuid:0190a0b0-0000-7000-8000-000000000001",
+            "../../../../../etc/passwd/0000000000",
+        ] {
+            assert!(!documented_id(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -399,6 +399,11 @@ pub static TABLE: &[(&str, &str, &str)] = &[
         "A batch from a revoked device",
     ),
     (
+        "flagkind.record.foreign_supersede",
+        "Koreksi atas pendaftaran milik agen lain (ditolak)",
+        "A correction of another agent's enrollment (refused)",
+    ),
+    (
         "flagkind.payment.short",
         "Pembayaran kurang dari tagihan",
         "A payment short of the amount due",
@@ -670,6 +675,7 @@ mod tests {
             kind::LOCATION_MISSING,
             kind::LOCATION_OUTSIDE_AREA,
             kind::REVOKED_DEVICE_BATCH,
+            kind::FOREIGN_SUPERSEDE,
             pay::PAYMENT_SHORT,
             pay::CASH_UNCONFIRMED,
         ] {

@@ -204,9 +204,26 @@ pub fn render(template: &impl Template) -> Result<Response, WebError> {
         })
 }
 
-/// A 303 to `path` (after a POST).
+/// A 303 to `path` (after a POST). Whatever `path` holds (ids and `back` come from requests),
+/// the `Location` header is always valid: every byte outside visible ASCII is percent-encoded,
+/// so a CR/LF can neither split the header nor make building it fail after a decision was
+/// already saved.
 pub fn see_other(path: &str) -> Response {
-    Redirect::to(path).into_response()
+    Redirect::to(&header_safe(path)).into_response()
+}
+
+/// `text` with every byte that is not visible ASCII (controls, space, DEL, non-ASCII)
+/// percent-encoded: always a valid header value.
+pub fn header_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_graphic() {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Security headers on every page, and the language cookie when `?lang=` names a language.

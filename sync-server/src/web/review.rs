@@ -271,10 +271,15 @@ fn code_list(codes: &str) -> String {
 
 /// A path segment with `/`, `?`, `#` and `%` escaped (ids and codes are plain, but be sure).
 pub fn path_part(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('/', "%2F")
-        .replace('?', "%3F")
-        .replace('#', "%23")
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 #[derive(Template)]
@@ -473,7 +478,11 @@ async fn scoped_status(
 /// Only a queue page may be named as the place to return to.
 fn back_to(form: &DecisionForm, fallback: &str) -> String {
     let back = form.back.as_str();
-    if back.starts_with("/review") && !back.contains("//") && !back.contains('\\') {
+    if back.starts_with("/review")
+        && !back.contains("//")
+        && !back.contains('\\')
+        && back.bytes().all(|b| b.is_ascii_graphic())
+    {
         back.to_string()
     } else {
         fallback.to_string()
@@ -631,14 +640,21 @@ async fn enrollment_page(
     let mut changes = Vec::new();
     let mut previous_url = None;
     if let (Some(older_id), Ok(content)) = (&supersedes, &content) {
-        // The record it corrects is the same agent's, in the same branch: in scope too.
-        let older: Option<Vec<u8>> =
-            sqlx::query_scalar("SELECT content FROM enrollments WHERE branch = $1 AND id = $2")
-                .bind(branch)
-                .bind(older_id)
-                .fetch_optional(pool)
-                .await?;
-        if let Some(sealed) = older {
+        // The record it corrects, scoped like every other query: the same branch, the same
+        // agent, and within the account's scope. (Ingest only lets an agent correct its own
+        // records, but a page never takes that on trust.)
+        let agent: String = col(&row, "agent_id")?;
+        let mut q = Sql::new("SELECT e.content FROM enrollments e WHERE e.branch = ");
+        q.bind(branch)
+            .push(" AND e.id = ")
+            .bind(older_id)
+            .push(" AND e.agent_id = ")
+            .bind(&agent)
+            .push(" AND ");
+        user.scope.filter(&mut q, "e.branch", Some("e.agent_id"));
+        let older = q.fetch_optional(pool).await?;
+        if let Some(older) = older {
+            let sealed: Vec<u8> = col(&older, "content")?;
             let older = Content::open(&state.keys, branch, older_id, &sealed)?;
             changes = content.changes_since(&older, user.lang);
             previous_url = Some(format!(
@@ -753,6 +769,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ids_in_paths_are_percent_encoded_byte_for_byte() {
+        assert_eq!(
+            path_part("0190a0b0-0000-7000-8000-000000000001"),
+            "0190a0b0-0000-7000-8000-000000000001"
+        );
+        assert_eq!(path_part("a/b?c#d%e"), "a%2Fb%3Fc%23d%25e");
+        assert_eq!(path_part("x\r\ny \u{7}"), "x%0D%0Ay%20%07");
+        assert_eq!(path_part("é"), "%C3%A9");
+    }
+
+    #[test]
     fn validation_codes_read_as_a_list() {
         assert_eq!(
             code_list(r#"[{"code":"nik.checksum","field":"nik"},{"code":"age.min"}]"#),
@@ -775,6 +802,8 @@ mod tests {
         );
         assert_eq!(back_to(&form("https://evil.example/review"), "/x"), "/x");
         assert_eq!(back_to(&form("/review//evil.example"), "/x"), "/x");
+        assert_eq!(back_to(&form("/review?a=1\r\nSet-Cookie: x=1"), "/x"), "/x");
+        assert_eq!(back_to(&form("/review?q=a b"), "/x"), "/x");
         assert_eq!(
             with_msg("/review?status=all", "decided"),
             "/review?status=all&msg=decided"

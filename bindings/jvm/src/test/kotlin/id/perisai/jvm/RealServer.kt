@@ -74,6 +74,9 @@ class RealServer private constructor(
                 process.destroyForcibly()
                 error("perisai-server did not start: " + dir.resolve("server.log").toFile().readText())
             }
+            // Stopped when the JVM ends, also when a test never reaches close() (a crash, a
+            // timeout, Ctrl-C): a child process outlives the JVM otherwise.
+            Runtime.getRuntime().addShutdownHook(Thread { process.destroyForcibly() })
             // Keep draining stdout so the server never blocks on a full pipe.
             Thread { reader.useLines { lines -> lines.forEach { } } }.apply { isDaemon = true }.start()
             return RealServer(dir, process, url)
