@@ -89,6 +89,11 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Sign-in password checks (argon2id) at once, for strangers and again for browsers that
+    /// signed in before; a try that finds none free is answered 429 at once. Default: half the
+    /// cores, at least 1.
+    #[arg(long, env = "PERISAI_MAX_PASSWORD_CHECKS", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub max_password_checks: Option<u16>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -323,6 +328,9 @@ pub fn config_from(db: &Db, args: &ServeArgs) -> Config {
     }
     if let Some(s) = args.downsync_settle_secs {
         config.downsync_settle = std::time::Duration::from_secs(s);
+    }
+    if let Some(n) = args.max_password_checks {
+        config.max_password_checks = usize::from(n);
     }
     config
 }

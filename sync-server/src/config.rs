@@ -26,6 +26,8 @@ pub struct Config {
     pub downsync_page: i64,
     /// What a 426 tells devices to install at least.
     pub min_app_version: String,
+    /// Password checks at once, per pool (`web::sign_in_guard::PasswordChecks`).
+    pub max_password_checks: usize,
 }
 
 impl Config {
@@ -43,6 +45,7 @@ impl Config {
             },
             downsync_page: 500,
             min_app_version: "0.1.0".to_string(),
+            max_password_checks: crate::web::sign_in_guard::PasswordChecks::default_per_pool(),
         }
     }
 }

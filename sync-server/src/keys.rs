@@ -58,6 +58,7 @@ pub struct ServerKeys {
     nik_key: hmac::Key,
     phone_key: hmac::Key,
     code_key: hmac::Key,
+    browser_key: hmac::Key,
     secret_check: String,
 }
 
@@ -126,6 +127,7 @@ impl ServerKeys {
             nik_key: hmac_key(b"perisai/v1/server/nik-index")?,
             phone_key: hmac_key(b"perisai/v1/server/phone-index")?,
             code_key: hmac_key(b"perisai/v1/server/activation-code")?,
+            browser_key: hmac_key(b"perisai/v1/server/known-browser")?,
             secret_check: hex(hmac::sign(&check_key, b"check").as_ref()),
         })
     }
@@ -271,6 +273,19 @@ impl ServerKeys {
         hex(hmac::sign(&self.code_key, normalized_code.as_bytes()).as_ref())
     }
 
+    /// The tag of a known-browser cookie (`web::sign_in_guard`): HMAC-SHA256 under the server
+    /// secret over the account's email and the cookie's nonce.
+    pub fn browser_tag(&self, email: &str, nonce: &str) -> Vec<u8> {
+        hmac::sign(&self.browser_key, &browser_message(email, nonce))
+            .as_ref()
+            .to_vec()
+    }
+
+    /// Whether `tag` is [`ServerKeys::browser_tag`] of `email` and `nonce` (constant time).
+    pub fn browser_tag_matches(&self, email: &str, nonce: &str, tag: &[u8]) -> bool {
+        hmac::verify(&self.browser_key, &browser_message(email, nonce), tag).is_ok()
+    }
+
     /// Seals personal data at rest, bound to what it is (`purpose`) and where it lives (`id`).
     pub fn seal(&self, purpose: Purpose, id: &str, plaintext: &[u8]) -> Result<Vec<u8>, KeyError> {
         self.sealer
@@ -336,6 +351,11 @@ impl hkdf::KeyType for Len {
     fn len(&self) -> usize {
         self.0
     }
+}
+
+/// What a known-browser tag signs: the email and the nonce, NUL-separated (neither holds one).
+fn browser_message(email: &str, nonce: &str) -> Vec<u8> {
+    [email.as_bytes(), b"\0", nonce.as_bytes()].concat()
 }
 
 fn expand(prk: &hkdf::Prk, info: &[u8]) -> Result<Vec<u8>, KeyError> {

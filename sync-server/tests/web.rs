@@ -174,11 +174,11 @@ async fn sign_in_ok_wrong_password_and_throttle_without_lockout(ctx: &Ctx) {
         .get_all(header::SET_COOKIE)
         .iter()
         .map(|v| v.to_str().unwrap().to_string())
-        .find(|c| c.starts_with("perisai_session="))
+        .find(|c| c.starts_with("__Host-perisai_session="))
         .unwrap();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
     // The database keeps only a hash of the session id.
-    let token = cookie["perisai_session=".len()..]
+    let token = cookie["__Host-perisai_session=".len()..]
         .split(';')
         .next()
         .unwrap();
@@ -191,7 +191,7 @@ async fn sign_in_ok_wrong_password_and_throttle_without_lockout(ctx: &Ctx) {
     assert_ne!(stored[0], token);
 
     // The stranger guesses until refused: the pair (account, address) is throttled...
-    for _ in 1..perisai_server::web::session::PAIR_LIMIT {
+    for _ in 1..perisai_server::web::sign_in_guard::PAIR_LIMIT {
         let reply = stranger
             .login(ctx, "sup@kc01.test", "tebakan-lain-12345")
             .await;
@@ -220,7 +220,7 @@ async fn sign_in_ok_wrong_password_and_throttle_without_lockout(ctx: &Ctx) {
     assert_eq!(out.status, StatusCode::SEE_OTHER);
     assert_eq!(location(&out), "/login");
     real.cookies
-        .push(("perisai_session".into(), token.to_string()));
+        .push(("__Host-perisai_session".into(), token.to_string()));
     assert_eq!(real.get(ctx, "/review").await.status, StatusCode::SEE_OTHER);
 }
 

@@ -19,6 +19,7 @@ pub mod check;
 pub mod erase;
 pub mod export;
 pub mod org;
+pub mod password_rule;
 pub mod reach;
 pub mod review;
 pub mod rules;

@@ -145,8 +145,6 @@ pub async fn create_agent(db: &Db, wadah: &str, name: &str) -> Result<String> {
 
 /// Roles of DESIGN.md §5.
 pub const ROLES: [&str; 3] = ["admin", "supervisor", "wadah"];
-/// Shortest password accepted for an account.
-pub const MIN_PASSWORD_CHARS: usize = 12;
 
 /// Creates an account with an argon2id password hash. A supervisor needs a branch, a Wadah
 /// account needs a Wadah (its branch is the Wadah's).
@@ -170,10 +168,8 @@ pub async fn create_user(
     {
         return Err(AdminError::Invalid("email is not an address".into()));
     }
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AdminError::Invalid(format!(
-            "password must have at least {MIN_PASSWORD_CHARS} characters"
-        )));
+    if let Some(problem) = super::password_rule::problem(password, &email) {
+        return Err(AdminError::Invalid(problem));
     }
     let salt = SaltString::generate(&mut OsRng);
     let hash = Argon2::default()

@@ -2,7 +2,8 @@
 //! (DESIGN.md §4 Activation, docs/PROTOCOL.md).
 //!
 //! Order of checks: body → protocol version → code form and check character (typos cost no
-//! try) → per-address throttle → code known → not locked → already used (same key: the same
+//! try) → per-address throttle (counted before the lookup, given back for a known code) → code
+//! known → not locked → already used (same key: the same
 //! binding again, for a retry after a lost answer) → not expired → proof of possession →
 //! agent active → bind. A wrong try against a known code (a bad proof, or another key on a used
 //! code) counts; after `code_max_tries` the code is locked. Unknown codes count against the
@@ -89,18 +90,28 @@ async fn run(state: &AppState, addr: &str, body: Body) -> Result<Response, ApiEr
     );
 
     let mut conn = state.db.pool().acquire().await?;
+    // Counted before the lookup, atomically: concurrent guesses cannot all see a count below
+    // the limit. A code that turns out to be known gives its one back below.
     let limit = state.config.unknown_codes_per_hour;
-    if rate::current(&mut conn, UNKNOWN_CODE_SCOPE, addr, HOUR_MS).await? >= limit {
+    if rate::hit(&mut conn, UNKNOWN_CODE_SCOPE, addr, HOUR_MS).await? > limit {
         let (_, retry_after) = rate::window(now_ms(), HOUR_MS);
         return Err(ApiError::too_many(retry_after));
     }
     let code_hash = state.keys.code_hash(&code);
+    let Some(first) = find_code(&mut conn, &code_hash).await? else {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "code.invalid"));
+    };
+    rate::give_back(&mut conn, UNKNOWN_CODE_SCOPE, addr, HOUR_MS).await?;
+    let mut found = Some(first);
     // Two passes at most: if a concurrent retry binds the code between our read and our write,
     // the second pass sees it used and answers as a retry.
     for _ in 0..2 {
-        let Some(row) = find_code(&mut conn, &code_hash).await? else {
-            rate::hit(&mut conn, UNKNOWN_CODE_SCOPE, addr, HOUR_MS).await?;
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "code.invalid"));
+        let row = match found.take() {
+            Some(row) => row,
+            None => match find_code(&mut conn, &code_hash).await? {
+                Some(row) => row,
+                None => return Err(ApiError::new(StatusCode::FORBIDDEN, "code.invalid")),
+            },
         };
         if row.failed_tries >= state.config.code_max_tries {
             return Err(ApiError::new(StatusCode::FORBIDDEN, "code.locked"));

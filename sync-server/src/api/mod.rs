@@ -49,6 +49,8 @@ pub struct Inner {
     pub keys: Arc<ServerKeys>,
     pub config: Config,
     pub metrics: Metrics,
+    /// Sign-in's cap on concurrent password checks (`web::sign_in_guard`).
+    pub password_checks: crate::web::sign_in_guard::PasswordChecks,
     /// SQLite: batches waiting to be written together (`ingest::group`).
     pub(crate) ingest_group: crate::ingest::group::Queue,
     /// The built-in rule sets with the published ones (`admin::rules`), reloaded from the
@@ -72,6 +74,9 @@ impl AppState {
         Ok(AppState(Arc::new(Inner {
             db,
             keys,
+            password_checks: crate::web::sign_in_guard::PasswordChecks::new(
+                config.max_password_checks,
+            ),
             config,
             metrics: Metrics::new()?,
             ingest_group: Default::default(),
@@ -210,11 +215,28 @@ fn integral_numbers_as_integers(value: &mut serde_json::Value) -> bool {
     }
 }
 
-/// The client's address (for throttles), or `unknown` when the server runs without
-/// connection info (in-process tests). Behind a trusted reverse proxy (`serve
+/// The client as throttles count it ([`throttle_subject`]), or `unknown` when the server runs
+/// without connection info (in-process tests). Behind a trusted reverse proxy (`serve
 /// --trusted-proxy`), the address the proxy saw, from `X-Forwarded-For`.
 #[derive(Clone, Debug)]
 pub struct ClientAddr(pub String);
+
+/// How throttles count a client address: an IPv4 address whole (an IPv4-mapped IPv6 address is
+/// its IPv4 address), an IPv6 address by its /64, since one subscriber is routinely given a
+/// whole /64 and could otherwise try from 2^64 addresses.
+pub fn throttle_subject(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                let prefix = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+                format!("{prefix}/64")
+            }
+        },
+    }
+}
 
 static TRUSTED_PROXIES: std::sync::OnceLock<Vec<std::net::IpAddr>> = std::sync::OnceLock::new();
 
@@ -254,9 +276,11 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
             .headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok());
-        Ok(ClientAddr(
-            client_ip(peer.ip(), forwarded, trusted).to_string(),
-        ))
+        Ok(ClientAddr(throttle_subject(client_ip(
+            peer.ip(),
+            forwarded,
+            trusted,
+        ))))
     }
 }
 
@@ -279,6 +303,22 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn throttles_count_ipv6_clients_by_their_64() {
+        use super::throttle_subject;
+        assert_eq!(throttle_subject(ip("198.51.100.7")), "198.51.100.7");
+        assert_eq!(throttle_subject(ip("::ffff:198.51.100.7")), "198.51.100.7");
+        assert_eq!(
+            throttle_subject(ip("2001:db8:5:6::1")),
+            throttle_subject(ip("2001:db8:5:6:ffff:ffff:ffff:ffff"))
+        );
+        assert_eq!(throttle_subject(ip("2001:db8:5:6::1")), "2001:db8:5:6::/64");
+        assert_ne!(
+            throttle_subject(ip("2001:db8:5:6::1")),
+            throttle_subject(ip("2001:db8:5:7::1"))
+        );
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! Fixed-window counters in the database (`rate_windows`), shared by every server instance: used
-//! to throttle activation attempts with unknown codes per client address.
+//! to throttle activation attempts with unknown codes per client address, and sign-in tries
+//! (`web::sign_in_guard`). A try is counted before its work ([`hit`] returns the new count,
+//! atomically), so concurrent tries cannot all see a count below the limit; a try that turns
+//! out not to count (a known code, a right password) gives its one back ([`give_back`]).
 
 use sqlx::AnyConnection;
 
@@ -10,25 +13,6 @@ pub fn window(now: i64, window_ms: i64) -> (i64, u64) {
     let start = now - now.rem_euclid(window_ms);
     let left = (start + window_ms - now + 999) / 1000;
     (start, left.max(1) as u64)
-}
-
-/// The count in the current window, without changing it.
-pub async fn current(
-    conn: &mut AnyConnection,
-    scope: &str,
-    subject: &str,
-    window_ms: i64,
-) -> Result<i64, sqlx::Error> {
-    let (start, _) = window(now_ms(), window_ms);
-    let count: Option<i64> = sqlx::query_scalar(
-        "SELECT count FROM rate_windows WHERE scope = $1 AND subject = $2 AND window_start_ms = $3",
-    )
-    .bind(scope)
-    .bind(subject)
-    .bind(start)
-    .fetch_optional(conn)
-    .await?;
-    Ok(count.unwrap_or(0))
 }
 
 /// Adds one to the current window and returns the new count. Old windows of the scope are
@@ -59,6 +43,27 @@ pub async fn hit(
             .await?;
     }
     Ok(count)
+}
+
+/// Takes one back from the current window (never below zero): for a try counted by [`hit`]
+/// that turned out not to count.
+pub async fn give_back(
+    conn: &mut AnyConnection,
+    scope: &str,
+    subject: &str,
+    window_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let (start, _) = window(now_ms(), window_ms);
+    sqlx::query(
+        "UPDATE rate_windows SET count = count - 1
+         WHERE scope = $1 AND subject = $2 AND window_start_ms = $3 AND count > 0",
+    )
+    .bind(scope)
+    .bind(subject)
+    .bind(start)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -287,15 +287,15 @@ pub async fn set_target(
     let (user, form) = (posted.user, posted.form);
     let branch = scoped_agent(&state, &user, &id).await?;
     let page = format!("/agents/{}", path_part(&id));
-    let month_ok =
-        NaiveDate::parse_from_str(&format!("{}-01", form.month.trim()), "%Y-%m-%d").is_ok();
-    let Some(target) = form
-        .enrollments
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|n| (0..=10_000).contains(n) && month_ok)
-    else {
+    let this_year = chrono::Utc::now().year();
+    let month = target_month(&form.month, this_year);
+    let Some((month, target)) = month.zip(
+        form.enrollments
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (0..=10_000).contains(n)),
+    ) else {
         return Ok(see_other(&format!("{page}?msg=invalid")));
     };
     let mut tx = state.db.begin_write().await?;
@@ -307,7 +307,7 @@ pub async fn set_target(
     )
     .bind(&id)
     .bind(&branch)
-    .bind(form.month.trim())
+    .bind(&month)
     .bind(target)
     .bind(user.actor())
     .bind(now_ms())
@@ -319,11 +319,36 @@ pub async fn set_target(
         "agent.target",
         Some(&branch),
         Some(&id),
-        &serde_json::json!({"month": form.month.trim(), "enrollments": target}),
+        &serde_json::json!({"month": month, "enrollments": target}),
     )
     .await?;
     tx.commit().await?;
     Ok(see_other(&format!("{page}?msg=saved")))
+}
+
+/// The first month a target can be set for: the Perisai programme's records start after it.
+const FIRST_TARGET_YEAR: i32 = 2015;
+/// How many years ahead a target can be planned.
+const TARGET_YEARS_AHEAD: i32 = 5;
+
+/// `text` as a target month `YYYY-MM` (exactly that shape), from January 2015 to December five
+/// years from `this_year`; anything else (`0000-01`, `+99999-01`, `2027-13`) is none.
+fn target_month(text: &str, this_year: i32) -> Option<String> {
+    let text = text.trim();
+    let b = text.as_bytes();
+    let shape = b.len() == 7
+        && b[4] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || c.is_ascii_digit());
+    if !shape {
+        return None;
+    }
+    let year: i32 = text[..4].parse().ok()?;
+    let month: u32 = text[5..].parse().ok()?;
+    ((1..=12).contains(&month)
+        && (FIRST_TARGET_YEAR..=this_year + TARGET_YEARS_AHEAD).contains(&year))
+    .then(|| text.to_string())
 }
 
 #[derive(Deserialize)]
@@ -398,6 +423,28 @@ pub async fn set_area(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn target_months_are_plain_and_in_a_sane_range() {
+        assert_eq!(target_month(" 2027-01 ", 2026).as_deref(), Some("2027-01"));
+        assert_eq!(target_month("2015-01", 2026).as_deref(), Some("2015-01"));
+        assert_eq!(target_month("2031-12", 2026).as_deref(), Some("2031-12"));
+        for bad in [
+            "0000-01",
+            "+99999-01",
+            "2014-12",
+            "2032-01",
+            "2027-13",
+            "2027-00",
+            "2027-1",
+            "27-01",
+            "2027/01",
+            "２０２７-01",
+            "",
+        ] {
+            assert_eq!(target_month(bad, 2026), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn an_agent_without_enrollments_for_three_months_shows_inactive() {

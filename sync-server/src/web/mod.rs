@@ -31,6 +31,7 @@ pub mod record;
 pub mod review;
 pub mod scope;
 pub mod session;
+pub mod sign_in_guard;
 pub mod statements;
 pub mod svg;
 
@@ -254,7 +255,7 @@ async fn page_headers(req: Request, next: Next) -> Response {
     }
     if let Some(lang) = chosen {
         let cookie = session::cookie_header(
-            i18n::LANG_COOKIE,
+            session::Cookie::Language,
             lang.code(),
             Some(365 * 24 * 3600),
             secure,
@@ -286,4 +287,22 @@ async fn script() -> Response {
         include_str!("../../static/app.js"),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_are_valid_headers_whatever_the_path_holds() {
+        assert_eq!(header_safe("/review?status=all"), "/review?status=all");
+        assert_eq!(
+            header_safe("/a\r\nSet-Cookie: x=1"),
+            "/a%0D%0ASet-Cookie:%20x=1"
+        );
+        assert_eq!(header_safe("/é\u{7f}"), "/%C3%A9%7F");
+        let response = see_other("/review\r\nX: y");
+        assert_eq!(response.status(), axum::http::StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()[header::LOCATION], "/review%0D%0AX:%20y");
+    }
 }

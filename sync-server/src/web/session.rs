@@ -6,14 +6,13 @@
 //! - A session is a random 256-bit id in an `HttpOnly; SameSite=Strict` cookie (`Secure` unless
 //!   the browser talks to a loopback address over plain HTTP); the database keeps only its
 //!   SHA-256 (`web_sessions`), with the session's CSRF token, an idle and an absolute deadline.
-//! - Throttling (counters in `rate_windows`, shared by every server instance), without a lockout
-//!   an attacker could cause: failures are counted per (account, address) pair and per address,
-//!   and those refuse for the rest of a 15-minute window; per account alone there is only a
-//!   generous ceiling past which every try waits, so guessing from many addresses slows down
-//!   while the real user, from their own address, still gets in.
+//! - Cookies are `__Host-` prefixed when `Secure` (a cookie planted from a sibling subdomain
+//!   cannot carry that name), and a request carrying the session cookie twice signs nobody in.
+//! - Guessing and floods are held back before the password check by `sign_in_guard`: a cap on
+//!   concurrent checks, counters taken atomically before the work, IPv6 by /64, and known
+//!   browsers that the account-wide limits never lock out.
 
 use std::sync::OnceLock;
-use std::time::Duration;
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
 use argon2::{Argon2, PasswordVerifier};
@@ -30,25 +29,15 @@ use serde::Deserialize;
 
 use super::i18n::Lang;
 use super::scope::Scope;
+use super::sign_in_guard::{self, Admission};
 use super::{csrf, render, WebError};
 use crate::api::{AppState, ClientAddr};
-use crate::db::{audit, col, now_ms, rate};
+use crate::db::{audit, col, now_ms};
 
-pub const SESSION_COOKIE: &str = "perisai_session";
-const LOGIN_COOKIE: &str = "perisai_login";
 /// A session ends this long after sign-in, whatever happens.
 const SESSION_MAX_MS: i64 = 12 * 3600 * 1000;
 /// ... or after this long without a request.
 const SESSION_IDLE_MS: i64 = 2 * 3600 * 1000;
-/// The throttle window.
-pub const THROTTLE_WINDOW_MS: i64 = 15 * 60 * 1000;
-/// Failures one address may have on one account per window before that pair is refused.
-pub const PAIR_LIMIT: i64 = 5;
-/// Failures one address may have over all accounts per window before it is refused.
-pub const ADDRESS_LIMIT: i64 = 30;
-/// Failures on one account from anywhere per window past which every try waits [`SLOW_DOWN`].
-pub const ACCOUNT_CEILING: i64 = 50;
-const SLOW_DOWN: Duration = Duration::from_secs(2);
 /// Largest form body accepted.
 const FORM_LIMIT: usize = 64 * 1024;
 
@@ -86,7 +75,8 @@ impl FromRequestParts<AppState> for User {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let lang = Lang::from_parts(parts);
-        let Some(token) = cookie(&parts.headers, SESSION_COOKIE) else {
+        let name = Cookie::Session.name(wants_secure_cookie(&parts.headers));
+        let Some(token) = only_cookie(&parts.headers, name) else {
             return Err(Redirect::to("/login").into_response());
         };
         match load_session(state, &token, lang).await {
@@ -239,12 +229,26 @@ fn login_form(
     set_cookie(
         &mut response,
         &cookie_header(
-            LOGIN_COOKIE,
+            Cookie::Login,
             &token,
             Some(3600),
             wants_secure_cookie(headers),
         ),
     );
+    Ok(response)
+}
+
+/// The login form again, 429, with `Retry-After`.
+fn throttled(lang: Lang, headers: &HeaderMap, retry_after_s: u64) -> Result<Response, WebError> {
+    let mut response = login_form(
+        lang,
+        headers,
+        StatusCode::TOO_MANY_REQUESTS,
+        Some("login.throttled"),
+    )?;
+    if let Ok(value) = HeaderValue::from_str(&retry_after_s.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
     Ok(response)
 }
 
@@ -272,51 +276,23 @@ pub async fn login(
     };
     let form: LoginForm = serde_json::from_value(serde_json::Value::Object(fields))
         .map_err(|_| WebError::Invalid("err.form"))?;
-    let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    let secure = wants_secure_cookie(&headers);
+    let expected = only_cookie(&headers, Cookie::Login.name(secure)).unwrap_or_default();
     if !csrf::matches(&expected, &form.csrf) {
         return Err(WebError::Forbidden);
     }
     let email = form.email.trim().to_lowercase();
-    let account_key = sha256_hex(&format!("login-account:{email}"));
-    let pair_key = sha256_hex(&format!("login-pair:{email}|{address}"));
-    let address_key = sha256_hex(&format!("login-address:{address}"));
+    let browser = only_cookie(&headers, Cookie::KnownBrowser.name(secure));
+    let admitted = match sign_in_guard::admit(&state, &email, &address, browser.as_deref()).await? {
+        Admission::Admitted(admitted) => admitted,
+        Admission::Refused { retry_after_s } => return throttled(lang, &headers, retry_after_s),
+    };
 
-    let mut conn = state.db.pool().acquire().await?;
-    let pair = rate::current(&mut conn, "web.login.pair", &pair_key, THROTTLE_WINDOW_MS).await?;
-    let from_address = rate::current(
-        &mut conn,
-        "web.login.address",
-        &address_key,
-        THROTTLE_WINDOW_MS,
-    )
-    .await?;
-    if pair >= PAIR_LIMIT || from_address >= ADDRESS_LIMIT {
-        let (_, wait_s) = rate::window(now_ms(), THROTTLE_WINDOW_MS);
-        let mut response = login_form(
-            lang,
-            &headers,
-            StatusCode::TOO_MANY_REQUESTS,
-            Some("login.throttled"),
-        )?;
-        if let Ok(value) = HeaderValue::from_str(&wait_s.to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-        return Ok(response);
-    }
-    let account = rate::current(
-        &mut conn,
-        "web.login.account",
-        &account_key,
-        THROTTLE_WINDOW_MS,
-    )
-    .await?;
-    if account >= ACCOUNT_CEILING {
-        tokio::time::sleep(SLOW_DOWN).await;
-    }
-
+    // No pooled connection is held across the password check: it takes tens of milliseconds
+    // of a core, and the pool is the device API's too.
     let row = sqlx::query("SELECT id, password_hash, branch FROM users WHERE email = $1")
         .bind(&email)
-        .fetch_optional(&mut *conn)
+        .fetch_optional(state.db.pool())
         .await?;
     let (user_id, stored_hash, branch) = match &row {
         Some(row) => (
@@ -339,21 +315,7 @@ pub async fn login(
     .await
     .map_err(|_| WebError::Internal)?;
     let Some(user_id) = user_id.filter(|_| verified) else {
-        rate::hit(&mut conn, "web.login.pair", &pair_key, THROTTLE_WINDOW_MS).await?;
-        rate::hit(
-            &mut conn,
-            "web.login.address",
-            &address_key,
-            THROTTLE_WINDOW_MS,
-        )
-        .await?;
-        rate::hit(
-            &mut conn,
-            "web.login.account",
-            &account_key,
-            THROTTLE_WINDOW_MS,
-        )
-        .await?;
+        drop(admitted);
         tracing::info!("web: failed sign-in");
         return login_form(
             lang,
@@ -362,7 +324,9 @@ pub async fn login(
             Some("login.failed"),
         );
     };
+    admitted.succeeded(&state).await?;
 
+    let mut conn = state.db.pool().acquire().await?;
     let token = B64URL.encode(crate::keys::random_bytes::<32>()?);
     let csrf_token = csrf::new_token().ok_or(WebError::Internal)?;
     let now = now_ms();
@@ -391,15 +355,24 @@ pub async fn login(
         &serde_json::json!({}),
     )
     .await?;
-    let secure = wants_secure_cookie(&headers);
+    drop(conn);
     let mut response = Redirect::to("/review").into_response();
     set_cookie(
         &mut response,
-        &cookie_header(SESSION_COOKIE, &token, Some(SESSION_MAX_MS / 1000), secure),
+        &cookie_header(Cookie::Session, &token, Some(SESSION_MAX_MS / 1000), secure),
     );
     set_cookie(
         &mut response,
-        &cookie_header(LOGIN_COOKIE, "", Some(0), secure),
+        &cookie_header(Cookie::Login, "", Some(0), secure),
+    );
+    set_cookie(
+        &mut response,
+        &cookie_header(
+            Cookie::KnownBrowser,
+            &sign_in_guard::known_browser_cookie(&state, &email)?,
+            Some(sign_in_guard::KNOWN_BROWSER_MAX_AGE_S),
+            secure,
+        ),
     );
     Ok(response)
 }
@@ -431,7 +404,7 @@ pub async fn logout(
     let mut response = Redirect::to("/login").into_response();
     set_cookie(
         &mut response,
-        &cookie_header(SESSION_COOKIE, "", Some(0), wants_secure_cookie(&headers)),
+        &cookie_header(Cookie::Session, "", Some(0), wants_secure_cookie(&headers)),
     );
     Ok(response)
 }
@@ -452,28 +425,76 @@ pub fn sha256_hex(text: &str) -> String {
     crate::keys::hex(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()).as_ref())
 }
 
-/// The value of cookie `name` in the request, if any.
+/// The value of cookie `name` in the request, if any (the first, if it is there twice: for
+/// cookies that decide nothing, like the language).
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    cookies_named(headers, name).next()
+}
+
+/// The value of cookie `name` if the request carries it exactly once. Twice means someone
+/// planted one (a sibling subdomain can set a cookie of the same name for a wider domain or
+/// path, and the browser then sends both): neither is believed.
+pub fn only_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    let mut found = cookies_named(headers, name);
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
+}
+
+fn cookies_named<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = String> + 'a {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
+        .filter(move |(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
 }
 
-/// A `Set-Cookie` value: `HttpOnly; SameSite=Strict; Path=/`, and `Secure` when asked.
-pub fn cookie_header(name: &str, value: &str, max_age_s: Option<i64>, secure: bool) -> String {
-    let mut cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
+/// The cookies that sign-in and sessions use.
+#[derive(Clone, Copy, Debug)]
+pub enum Cookie {
+    /// The session id.
+    Session,
+    /// The login form's token (CSRF before there is a session).
+    Login,
+    /// The known-browser cookie (`sign_in_guard`).
+    KnownBrowser,
+    /// The page language (decides nothing a planted cookie could abuse: same name everywhere).
+    Language,
+}
+
+impl Cookie {
+    /// The cookie's name: `__Host-` prefixed when it is `Secure`, so that only this host, over
+    /// HTTPS, with `Path=/` and no `Domain`, can have set it. Plain HTTP to loopback (a
+    /// developer's machine, the demo) cannot carry `Secure` cookies, so there the name is bare.
+    pub fn name(self, secure: bool) -> &'static str {
+        match (self, secure) {
+            (Cookie::Session, true) => "__Host-perisai_session",
+            (Cookie::Session, false) => "perisai_session",
+            (Cookie::Login, true) => "__Host-perisai_login",
+            (Cookie::Login, false) => "perisai_login",
+            (Cookie::KnownBrowser, true) => "__Host-perisai_browser",
+            (Cookie::KnownBrowser, false) => "perisai_browser",
+            (Cookie::Language, _) => super::i18n::LANG_COOKIE,
+        }
+    }
+}
+
+/// A `Set-Cookie` value: `HttpOnly; SameSite=Strict; Path=/`, and `Secure` (with the
+/// `__Host-` name) when asked.
+pub fn cookie_header(cookie: Cookie, value: &str, max_age_s: Option<i64>, secure: bool) -> String {
+    let mut header = format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Strict",
+        cookie.name(secure)
+    );
     if let Some(age) = max_age_s {
-        cookie.push_str(&format!("; Max-Age={age}"));
+        header.push_str(&format!("; Max-Age={age}"));
     }
     if secure {
-        cookie.push_str("; Secure");
+        header.push_str("; Secure");
     }
-    cookie
+    header
 }
 
 fn set_cookie(response: &mut Response, cookie: &str) {
@@ -525,11 +546,13 @@ mod tests {
         assert!(wants_secure_cookie(&with_host("perisai.example.id")));
         assert!(wants_secure_cookie(&with_host("10.1.2.3:8080")));
         assert!(wants_secure_cookie(&HeaderMap::new()));
-        let c = cookie_header("perisai_session", "abc", Some(60), true);
+        let c = cookie_header(Cookie::Session, "abc", Some(60), true);
         assert_eq!(
             c,
-            "perisai_session=abc; Path=/; HttpOnly; SameSite=Strict; Max-Age=60; Secure"
+            "__Host-perisai_session=abc; Path=/; HttpOnly; SameSite=Strict; Max-Age=60; Secure"
         );
+        let c = cookie_header(Cookie::Session, "abc", None, false);
+        assert_eq!(c, "perisai_session=abc; Path=/; HttpOnly; SameSite=Strict");
     }
 
     #[test]
@@ -539,7 +562,24 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("a=1; perisai_session=xyz; b=2"),
         );
-        assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("xyz"));
+        assert_eq!(cookie(&h, "perisai_session").as_deref(), Some("xyz"));
+        assert_eq!(only_cookie(&h, "perisai_session").as_deref(), Some("xyz"));
         assert_eq!(cookie(&h, "missing"), None);
+    }
+
+    #[test]
+    fn a_cookie_sent_twice_is_believed_nowhere_it_decides() {
+        let mut h = HeaderMap::new();
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("perisai_session=planted; lang=en"),
+        );
+        h.append(
+            header::COOKIE,
+            HeaderValue::from_static("perisai_session=mine"),
+        );
+        assert_eq!(only_cookie(&h, "perisai_session"), None);
+        assert_eq!(only_cookie(&h, "lang").as_deref(), Some("en"));
+        assert_eq!(cookie(&h, "perisai_session").as_deref(), Some("planted"));
     }
 }
