@@ -231,7 +231,23 @@ impl Deployment {
     /// `perisai-server --database-url … --key-dir …`, with the environment's `PERISAI_*`
     /// settings removed so that only what the test says applies.
     fn command(&self) -> Command {
-        let mut command = Command::new(&self.binary);
+        self.command_limited(None)
+    }
+
+    /// [`Deployment::command`], run under `prlimit --nofile=N:N` when `open_files` is given: the
+    /// server then has at most N file descriptors (sockets, database files, key files).
+    fn command_limited(&self, open_files: Option<u32>) -> Command {
+        let mut command = match open_files {
+            None => Command::new(&self.binary),
+            Some(n) => {
+                // prlimit execs the server: the child's PID is the server's.
+                let mut c = Command::new("prlimit");
+                c.arg(format!("--nofile={n}:{n}"))
+                    .arg("--")
+                    .arg(&self.binary);
+                c
+            }
+        };
         for (name, _) in std::env::vars_os() {
             if name.to_string_lossy().starts_with("PERISAI_") {
                 command.env_remove(name);
@@ -260,11 +276,30 @@ impl Deployment {
         listen: &str,
         extra: &[&str],
     ) -> Result<ServerProcess, E2eError> {
+        self.start(listen, extra, None).await
+    }
+
+    /// [`Deployment::start_server`] with at most `open_files` file descriptors (`prlimit`), for
+    /// tests of what the server does when it runs out of them.
+    pub async fn start_server_with_open_files(
+        &self,
+        open_files: u32,
+        extra: &[&str],
+    ) -> Result<ServerProcess, E2eError> {
+        self.start("127.0.0.1:0", extra, Some(open_files)).await
+    }
+
+    async fn start(
+        &self,
+        listen: &str,
+        extra: &[&str],
+        open_files: Option<u32>,
+    ) -> Result<ServerProcess, E2eError> {
         let number = self.servers_started.fetch_add(1, Ordering::Relaxed) + 1;
         let log = self.dir.path().join(format!("server-{number}.log"));
         let log_file = std::fs::File::create(&log)?;
         let mut child = self
-            .command()
+            .command_limited(open_files)
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
             .args(["serve", "--listen", listen])

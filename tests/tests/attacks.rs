@@ -1105,7 +1105,79 @@ async fn slow_clients_are_cut_off(backend: Backend) {
     );
 }
 
+/// File descriptors run out: a client holds more idle connections than the server has
+/// descriptors. While they are held, new clients may wait; once they go, the server serves
+/// again (health, a device's batch, a sign-in), it never died, and it never spun on `accept`.
+async fn running_out_of_file_descriptors_is_survived(backend: Backend) {
+    let deployment = Deployment::new(backend).await.unwrap();
+    let server = deployment
+        .start_server_with_open_files(256, &["--header-timeout-secs", "5"])
+        .await
+        .unwrap();
+    let (mut device, _) = agent_device(&deployment, &server, BRANCH).await;
+    let started = Instant::now();
+    let mut hogs = Vec::new();
+    for _ in 0..400 {
+        match tokio::net::TcpStream::connect(server.addr()).await {
+            Ok(stream) => hogs.push(stream),
+            Err(_) => break,
+        }
+    }
+    // Let the server try to take them all in, and run out.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    drop(hogs);
+    // Back in service within the header deadline, without a restart.
+    let http = http_client().unwrap();
+    let mut healthy = false;
+    for _ in 0..100 {
+        if let Ok(r) = http.get(format!("{}/healthz", server.url())).send().await {
+            if r.status().as_u16() == 200 {
+                healthy = true;
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(healthy, "the server did not come back: {}", server.log());
+    let exhausted_for = started.elapsed();
+    let records = device.wire_records(&[form(12, 0)]);
+    let ack = send(&mut device, &server, &records).await;
+    assert_eq!(ack.results[0].status, RecordStatus::Accepted);
+    let mut web = WebClient::new(&server.url()).unwrap();
+    if let Err(e) = deployment.create_branch(BRANCH, "Kantor Cabang").await {
+        assert!(e.message().contains("already exists"));
+    }
+    deployment
+        .create_user(
+            "supervisor",
+            &["--branch", BRANCH],
+            "fd@contoh.id",
+            PASSWORD,
+        )
+        .await
+        .unwrap();
+    web.login("fd@contoh.id", PASSWORD).await.unwrap();
+    let log = server.log();
+    assert!(!log.contains("panicked"), "{log}");
+    let refusals = log.matches("accept failed").count();
+    report(&format!(
+        "[{}] descriptors ran out: {refusals} accept failures logged, served again afterwards",
+        backend.name()
+    ));
+    assert!(
+        refusals > 0,
+        "the limit was never reached: the test tested nothing"
+    );
+    // One failure per 50 ms pause at most (with slack): no busy loop on accept.
+    let most = exhausted_for.as_millis() as usize / 50 * 2 + 10;
+    assert!(
+        refusals <= most,
+        "{refusals} accept failures in {exhausted_for:?}: a busy loop"
+    );
+}
+
 on_both_backends!(within 240;
+    running_out_of_file_descriptors_is_survived,
     a_device_cannot_take_over_another_agents_record,
     an_agent_corrects_only_what_may_be_corrected,
     a_login_flood_does_not_stall_the_server,
