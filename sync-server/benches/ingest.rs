@@ -48,10 +48,11 @@ use perisai_core::protocol::messages::{activation_message, ActivationRequest, Ac
 use perisai_core::protocol::{genesis_hash, PROTOCOL_VERSION};
 use perisai_core::signer::{self, DeviceSigner, SoftwareSigner, LABEL_ACTIVATE};
 use perisai_core::tariff::RuleBook;
-use perisai_server::api::{self, AppState};
 use perisai_server::config::Config;
 use perisai_server::db::Db;
 use perisai_server::keys::ServerKeys;
+use perisai_server::router;
+use perisai_server::state::AppState;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -116,11 +117,11 @@ impl Server {
         keys.bind_to(&db).await.expect("bind keys");
         let config = Config::for_backend(db.backend());
         let state = AppState::new(db.clone(), keys.clone(), config).expect("state");
-        perisai_server::admin::org::create_branch(&db, BRANCH, "Cabang Uji Beban", None)
+        perisai_server::service::org::create_branch(&db, BRANCH, "Cabang Uji Beban", None)
             .await
             .expect("branch");
         Server {
-            router: api::router(state),
+            router: router::router(state),
             db,
             keys,
             _dir: dir,
@@ -156,10 +157,11 @@ impl Server {
 
     /// An agent with a device activated through `POST /v1/activate`.
     async fn device(&self, wadah: &str, n: usize) -> (SoftwareSigner, String) {
-        let agent = perisai_server::admin::org::create_agent(&self.db, wadah, &format!("Agen {n}"))
-            .await
-            .expect("agent");
-        let code = perisai_server::admin::access::issue_code(
+        let agent =
+            perisai_server::service::org::create_agent(&self.db, wadah, &format!("Agen {n}"))
+                .await
+                .expect("agent");
+        let code = perisai_server::service::access::issue_code(
             &self.db,
             &self.keys,
             &agent,
@@ -232,7 +234,7 @@ async fn prepare(
     devices: usize,
     batches: usize,
 ) -> Vec<Vec<Vec<u8>>> {
-    let wadah = perisai_server::admin::org::create_wadah(&server.db, BRANCH, "Koperasi Uji")
+    let wadah = perisai_server::service::org::create_wadah(&server.db, BRANCH, "Koperasi Uji")
         .await
         .expect("wadah");
     let now = Utc::now().with_timezone(&FixedOffset::east_opt(7 * 3600).expect("WIB"));

@@ -16,10 +16,10 @@
 //!    `PERISAI_BENCH_RESEED=1` drops the database and seeds again. A reused database is migrated
 //!    on open like any server's, so a new migration (an index) is measured without seeding again.
 //! 2. The server runs in this process with its production router and configuration
-//!    (`api::router`, `Config::for_backend`, `http_server::serve`) on 127.0.0.1, on its own
+//!    (`router::router`, `Config::for_backend`, `http_server::serve`) on 127.0.0.1, on its own
 //!    multi-threaded runtime; a client (reqwest, one request at a time, a browser's cookies)
 //!    signs in through `GET/POST /login` as the supervisor of one branch (an account made by
-//!    `admin::org::create_user`, as `admin create-user` makes it).
+//!    `service::org::create_user`, as `admin create-user` makes it).
 //! 3. Per page: `PERISAI_BENCH_WARMUP` requests (default 20) not timed, then
 //!    `PERISAI_BENCH_REQUESTS` (default 300) timed from the request to the last byte of the body.
 //!    Every answer must have the expected status and rows, or the run fails.
@@ -47,10 +47,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{FixedOffset, Utc};
-use perisai_server::api::{self, AppState};
 use perisai_server::config::Config;
 use perisai_server::db::Db;
 use perisai_server::keys::ServerKeys;
+use perisai_server::router;
+use perisai_server::state::AppState;
 use reqwest::header::{HeaderMap, COOKIE, LOCATION, SET_COOKIE};
 use reqwest::StatusCode;
 use review_seed::{Plan, MARKER_KEY, PASSWORD, SEED_TIME_KEY};
@@ -187,7 +188,7 @@ impl Server {
                     .expect("ready");
                 perisai_server::http_server::serve(
                     listener,
-                    api::router(state),
+                    router::router(state),
                     Duration::from_secs(10),
                     async {
                         let _ = stopped.await;

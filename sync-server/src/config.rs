@@ -26,7 +26,7 @@ pub struct Config {
     pub downsync_page: i64,
     /// What a 426 tells devices to install at least.
     pub min_app_version: String,
-    /// Password checks at once, per pool (`web::sign_in_guard::PasswordChecks`).
+    /// Password checks at once, per pool (`state::PasswordChecks`).
     pub max_password_checks: usize,
 }
 
@@ -45,7 +45,9 @@ impl Config {
             },
             downsync_page: 500,
             min_app_version: "0.1.0".to_string(),
-            max_password_checks: crate::web::sign_in_guard::PasswordChecks::default_per_pool(),
+            // Half the cores (at least one): hashing never takes the cores the device API and
+            // the database writer need.
+            max_password_checks: std::thread::available_parallelism().map_or(1, |n| n.get() / 2),
         }
     }
 }

@@ -38,11 +38,12 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::admin::{self, access::IssuedCode};
-use crate::api::{self, AppState};
-use crate::cli::{Failure, ServeArgs};
 use crate::db::{rfc3339, Db};
 use crate::keys::{hex, random_bytes, ServerKeys};
+use crate::router;
+use crate::serve::ServeArgs;
+use crate::service::{self, access::IssuedCode};
+use crate::state::AppState;
 use console::Console;
 use device::{DevicePlan, DeviceTotals, Fleet};
 use link::{FlakyLink, LinkState};
@@ -108,18 +109,15 @@ fn agent_name(index: usize) -> String {
 
 /// Seeds (or finds) the demo data with at least `agents` agents, and issues one fresh code to
 /// each of the first `agents`.
-pub async fn seed(db: &Db, keys: &ServerKeys, agents: usize) -> Result<Seeded, Failure> {
-    let fail = |e: admin::AdminError| Failure {
-        message: e.to_string(),
-        exit_code: 1,
-    };
+pub async fn seed(db: &Db, keys: &ServerKeys, agents: usize) -> Result<Seeded, DemoError> {
+    let fail = |e: service::ServiceError| DemoError(e.to_string());
     let exists: Option<String> = sqlx::query_scalar("SELECT code FROM branches WHERE code = $1")
         .bind(BRANCH)
         .fetch_optional(db.pool())
         .await
         .map_err(|e| fail(e.into()))?;
     if exists.is_none() {
-        admin::org::create_branch(db, BRANCH, "Kantor Cabang Demo", None)
+        service::org::create_branch(db, BRANCH, "Kantor Cabang Demo", None)
             .await
             .map_err(fail)?;
     }
@@ -131,7 +129,7 @@ pub async fn seed(db: &Db, keys: &ServerKeys, agents: usize) -> Result<Seeded, F
             .map_err(|e| fail(e.into()))?;
     let wadah_id = match wadah {
         Some(id) => id,
-        None => admin::org::create_wadah(db, BRANCH, "Koperasi Pedagang Pasar Demo")
+        None => service::org::create_wadah(db, BRANCH, "Koperasi Pedagang Pasar Demo")
             .await
             .map_err(fail)?,
     };
@@ -150,7 +148,7 @@ pub async fn seed(db: &Db, keys: &ServerKeys, agents: usize) -> Result<Seeded, F
     }
     for index in found.len()..agents {
         let name = agent_name(index);
-        let id = admin::org::create_agent(db, &wadah_id, &name)
+        let id = service::org::create_agent(db, &wadah_id, &name)
             .await
             .map_err(fail)?;
         found.push((id, name));
@@ -167,7 +165,7 @@ pub async fn seed(db: &Db, keys: &ServerKeys, agents: usize) -> Result<Seeded, F
             Ok(p) => p,
             Err(_) => hex(&random_bytes::<9>().map_err(|e| fail(e.into()))?),
         };
-        admin::org::create_user(
+        service::org::create_user(
             db,
             "supervisor",
             Some(BRANCH),
@@ -183,7 +181,7 @@ pub async fn seed(db: &Db, keys: &ServerKeys, agents: usize) -> Result<Seeded, F
     let mut codes = Vec::new();
     for (agent, _) in &found {
         codes.push(
-            admin::access::issue_code(db, keys, agent, validity)
+            service::access::issue_code(db, keys, agent, validity)
                 .await
                 .map_err(fail)?,
         );
@@ -223,15 +221,17 @@ fn local_target(addr: SocketAddr) -> SocketAddr {
     }
 }
 
-fn failure(message: impl Into<String>) -> Failure {
-    Failure {
-        message: message.into(),
-        exit_code: 1,
-    }
+/// Why the demo stopped (the message for the terminal).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct DemoError(pub String);
+
+fn failure(message: impl Into<String>) -> DemoError {
+    DemoError(message.into())
 }
 
 /// Runs the demo until Ctrl-C, SIGTERM or `--duration`.
-pub async fn run(db: Db, keys: Arc<ServerKeys>, args: &DemoArgs) -> Result<(), Failure> {
+pub async fn run(db: Db, keys: Arc<ServerKeys>, args: &DemoArgs) -> Result<(), DemoError> {
     let console = Console::new();
     let devices = usize::from(args.devices);
     let folder = args
@@ -247,7 +247,7 @@ pub async fn run(db: Db, keys: Arc<ServerKeys>, args: &DemoArgs) -> Result<(), F
     let seeded = seed(&db, &keys, devices).await?;
     introduce(&console, &seeded);
 
-    let config = crate::cli::config_from(&db, &args.serve);
+    let config = crate::serve::config_from(&db, &args.serve);
     let state = AppState::new(db.clone(), keys.clone(), config)
         .map_err(|e| failure(format!("metrics: {e}")))?;
     let listener = tokio::net::TcpListener::bind(&args.serve.listen)
@@ -268,7 +268,7 @@ pub async fn run(db: Db, keys: Arc<ServerKeys>, args: &DemoArgs) -> Result<(), F
     let (stop_server, server_stopping) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(crate::http_server::serve(
         listener,
-        api::router(state),
+        router::router(state),
         Duration::from_secs(args.serve.header_timeout_secs.max(1)),
         async {
             let _ = server_stopping.await;
@@ -344,7 +344,7 @@ pub async fn run(db: Db, keys: Arc<ServerKeys>, args: &DemoArgs) -> Result<(), F
     fleet.stop.store(true, Ordering::SeqCst);
     links_state.calm();
     let impatient = tokio::spawn(async {
-        stop_signal().await;
+        crate::serve::shutdown_signal().await;
         eprintln!("quitting at once (second signal)");
         std::process::exit(130);
     });
@@ -436,7 +436,7 @@ async fn watch(db: &Db, console: &Console, duration: Option<u64>) -> (&'static s
         }
     };
     tokio::pin!(deadline);
-    let signal = stop_signal();
+    let signal = crate::serve::shutdown_signal();
     tokio::pin!(signal);
     let mut ticker = tokio::time::interval(SUMMARY_EVERY);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -451,28 +451,6 @@ async fn watch(db: &Db, console: &Console, duration: Option<u64>) -> (&'static s
                 Err(e) => console.say(format!("server: cannot read the database ({e})")),
             },
         }
-    }
-}
-
-/// Ctrl-C (SIGINT) or SIGTERM.
-async fn stop_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
     }
 }
 

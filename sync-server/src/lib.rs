@@ -1,36 +1,39 @@
 //! `perisai-server`: the sync server of Perisai Field (DESIGN.md §4, §5, §7).
 //!
 //! Devices activate with a one-time code, upload frozen signed batches and downsync decisions,
-//! NIK tags, rule sets and commands; operators run `perisai-server serve` and the `admin`
-//! commands. Rooms, each with one job:
+//! NIK tags, rule sets and commands; supervisors review in the web app; operators run `serve`
+//! and the `admin` commands. The modules form one-way layers, each using only those below it
+//! (`scripts/module_cycles.py` checks it in CI):
 //!
-//! - [`cli`]: the command line of DESIGN.md §7 (clap) and what each command prints.
-//! - [`api`]: the device API over HTTP (axum): activation, batches, nonce and downsync, ops.
-//! - [`ingest`]: storing a batch exactly once with per-record results and fraud signals.
-//! - [`feed`]: what flows down to devices since a cursor.
-//! - [`http_server`]: the accept loop (header deadline, client address, graceful stop).
-//! - [`admin`]: the operator commands (branches, agents, codes, revocation, decisions, export,
-//!   backup, reach).
-//! - [`db`]: SQLite or PostgreSQL through one handle, migrations, small shared queries.
-//! - [`keys`]: the server's signing key and secret, in a key folder outside the database.
-//! - [`config`], [`error`], [`metrics`], [`openapi`]: limits, HTTP errors, Prometheus, OpenAPI.
-//! - [`demo`]: `perisai-server demo`: a seeded server to try things with.
+//! | layer | modules | what they are |
+//! |---|---|---|
+//! | 0 | [`db`], [`metrics`], [`http_server`], [`client_addr`], [`openapi`] | SQLite or PostgreSQL through one handle and migrations; Prometheus; the accept loop; the client address as throttles count it; the OpenAPI document |
+//! | 1 | [`config`], [`keys`] | limits and timings; the signing key (with its rotation) and the secret, in a key folder outside the database |
+//! | 2 | [`service`], [`error`] | the service layer: every operation on branches, agents, accounts, codes, devices, decisions, erasure, export, backup, reach, rule sets, payments and statements, the downsync feed, the typed stored content, with one typed error ([`service::ServiceError`]); the device API's HTTP errors |
+//! | 3 | [`ingest`] | storing a batch exactly once with per-record results and fraud signals |
+//! | 4 | [`state`] | what every request handler shares ([`state::AppState`]) |
+//! | 5 | [`api`], [`web`] | the device API; the supervisors' web app |
+//! | 6 | [`router`] | both, composed, with limits, metrics and the request log |
+//! | 7 | [`serve`] | `perisai-server serve`: options, bind, serve until a signal |
+//! | 8 | [`demo`] | `perisai-server demo`: a seeded server with simulated devices |
+//! | 9 | [`cli`] | the command line of DESIGN.md §7 (clap) and what each command prints |
 //!
 //! Validation of records is `perisai_core::rules::validate`, the very code the devices run.
 
-pub mod admin;
 pub mod api;
 pub mod cli;
+pub mod client_addr;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
-pub mod feed;
 pub mod http_server;
 pub mod ingest;
-pub mod key_rotation;
 pub mod keys;
 pub mod metrics;
 pub mod openapi;
-pub mod payments;
+pub mod router;
+pub mod serve;
+pub mod service;
+pub mod state;
 pub mod web;

@@ -270,7 +270,7 @@ async fn reactivating_an_agent_retires_the_old_device_and_flags_a_restart(ctx: &
 async fn a_suspended_agent_cannot_activate(ctx: &Ctx) {
     let (_, agent) = ctx.agent("KC01").await;
     let code = ctx.code(&agent).await;
-    perisai_server::admin::access::suspend_agent(&ctx.db, &agent)
+    perisai_server::service::access::suspend_agent(&ctx.db, &agent)
         .await
         .unwrap();
     let signer = SoftwareSigner::generate_ephemeral().unwrap();

@@ -165,7 +165,7 @@ async fn records_with_nul_characters_are_acknowledged(ctx: &Ctx) {
 
 async fn a_revoked_device_gets_a_signed_wipe_and_its_batch_is_quarantined(ctx: &Ctx) {
     let mut device = ctx.device("KC01").await;
-    perisai_server::admin::access::revoke_device(&ctx.db, &device.id)
+    perisai_server::service::access::revoke_device(&ctx.db, &device.id)
         .await
         .unwrap();
     let bytes = device.next_batch(&[json!({"id": "kept-as-evidence"})]);

@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::Ctx;
-use perisai_server::admin::check::check;
+use perisai_server::service::check::check;
 
 async fn codes(ctx: &Ctx) -> BTreeSet<&'static str> {
     let report = check(&ctx.db, &ctx.keys).await.unwrap();

@@ -927,7 +927,7 @@ async fn a_branch_time_zone_is_set_and_decides_the_month_of_a_payment(ctx: &comm
             .unwrap();
     let before = {
         let ym = perisai_core::tariff::YearMonth::parse(month).unwrap();
-        perisai_server::payments::schemes::previous(ym).to_string()
+        perisai_server::service::payments::schemes::previous(ym).to_string()
     };
     assert_eq!(
         months,

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use common::Ctx;
 use perisai_core::protocol::downsync::{nik_tag24, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE};
-use perisai_server::admin;
+use perisai_server::service;
 
 async fn decisions_reach_the_agents_device_once(ctx: &Ctx) {
     let mut device = ctx.device("KC01").await;
@@ -27,10 +27,10 @@ async fn decisions_reach_the_agents_device_once(ctx: &Ctx) {
 
     let a = records[0]["id"].as_str().unwrap();
     let b = records[1]["id"].as_str().unwrap();
-    admin::review::decide_from_cli(&ctx.db, &ctx.keys, a, "approved", None, None)
+    service::review::decide_from_cli(&ctx.db, &ctx.keys, a, "approved", None, None)
         .await
         .unwrap();
-    admin::review::decide_from_cli(
+    service::review::decide_from_cli(
         &ctx.db,
         &ctx.keys,
         b,
@@ -62,11 +62,11 @@ async fn decisions_reach_the_agents_device_once(ctx: &Ctx) {
     assert!(!String::from_utf8_lossy(&sealed).contains("KTP"));
     // A reversal needs a reason and is delivered too.
     assert!(
-        admin::review::decide_from_cli(&ctx.db, &ctx.keys, a, "rejected", None, None)
+        service::review::decide_from_cli(&ctx.db, &ctx.keys, a, "rejected", None, None)
             .await
             .is_err()
     );
-    admin::review::decide_from_cli(&ctx.db, &ctx.keys, a, "rejected", Some("NIK ganda"), None)
+    service::review::decide_from_cli(&ctx.db, &ctx.keys, a, "rejected", Some("NIK ganda"), None)
         .await
         .unwrap();
     let (_, reversal) = device.downsync(ctx).await;
@@ -145,14 +145,14 @@ async fn unsigned_forged_and_foreign_requests_are_refused(ctx: &Ctx) {
 
 async fn commands_and_revocation_reach_the_device(ctx: &Ctx) {
     let mut device = ctx.device("KC01").await;
-    admin::access::suspend_agent(&ctx.db, &device.agent_id)
+    service::access::suspend_agent(&ctx.db, &device.agent_id)
         .await
         .unwrap();
     let (_, payload) = device.downsync(ctx).await;
     let commands = payload.unwrap().commands;
     assert_eq!(commands.len(), 1);
     assert_eq!(commands[0].kind, "agent.suspended");
-    admin::access::revoke_device(&ctx.db, &device.id)
+    service::access::revoke_device(&ctx.db, &device.id)
         .await
         .unwrap();
     let (reply, _) = device.downsync(ctx).await;

@@ -281,7 +281,7 @@ async fn export_lists_stored_records_neutralised_and_never_quarantined_ones(ctx:
     device.upload(ctx, bytes).await;
     // Another device of the branch is revoked; what it still sends is quarantined.
     let mut revoked = ctx.device("KC01").await;
-    perisai_server::admin::access::revoke_device(&ctx.db, &revoked.id)
+    perisai_server::service::access::revoke_device(&ctx.db, &revoked.id)
         .await
         .unwrap();
     let hidden = revoked.record(99);
@@ -290,7 +290,7 @@ async fn export_lists_stored_records_neutralised_and_never_quarantined_ones(ctx:
     assert_eq!(reply.error_code(), "device.revoked");
 
     let mut out = Vec::new();
-    let rows = perisai_server::admin::export::export_csv(&ctx.db, &ctx.keys, "KC01", &mut out)
+    let rows = perisai_server::service::export::export_csv(&ctx.db, &ctx.keys, "KC01", &mut out)
         .await
         .unwrap();
     assert_eq!(rows, 2);

@@ -20,8 +20,8 @@ use perisai_core::record::Program;
 use perisai_core::signer::{self, LABEL_DOWNSYNC};
 use perisai_core::sync::downsync::Extras;
 use perisai_core::tariff::{quote, QuoteRequest, RuleBook, YearMonth};
-use perisai_server::admin;
-use perisai_server::payments::{code, import, statements, time_zone, DAY_MS};
+use perisai_server::service;
+use perisai_server::service::payments::{code, import, statements, time_zone, DAY_MS};
 use serde_json::{json, Value};
 
 /// A device of a new agent with `n` records uploaded; returns the records.
@@ -39,7 +39,7 @@ fn id_of(record: &Value) -> &str {
 }
 
 async fn approve(ctx: &Ctx, record: &Value) {
-    admin::review::decide_from_cli(&ctx.db, &ctx.keys, id_of(record), "approved", None, None)
+    service::review::decide_from_cli(&ctx.db, &ctx.keys, id_of(record), "approved", None, None)
         .await
         .unwrap();
 }
@@ -159,7 +159,7 @@ async fn an_approval_issues_a_code_that_reaches_the_agents_device(ctx: &Ctx) {
 
     // A reversal keeps the code with its record; a re-approval gets the same code back, and
     // another record never gets it.
-    admin::review::decide_from_cli(
+    service::review::decide_from_cli(
         &ctx.db,
         &ctx.keys,
         id_of(&records[0]),
@@ -172,7 +172,7 @@ async fn an_approval_issues_a_code_that_reaches_the_agents_device(ctx: &Ctx) {
     approve(ctx, &records[1]).await;
     let second = payment_code(ctx, &records[1]).await.unwrap();
     assert_ne!(second, first);
-    admin::review::decide_from_cli(
+    service::review::decide_from_cli(
         &ctx.db,
         &ctx.keys,
         id_of(&records[0]),
@@ -558,7 +558,7 @@ async fn acquisitions_pay_from_the_threshold_and_a_reversal_comes_back_negative(
     // The supervisor reverses one approval after the month was issued: that participant's
     // acquisition and contribution come back, and the agent falls below the threshold, so every
     // other acquisition of the month comes back too.
-    admin::review::decide_from_cli(
+    service::review::decide_from_cli(
         &ctx.db,
         &ctx.keys,
         id_of(&records[0]),

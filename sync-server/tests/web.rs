@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, Request, StatusCode};
 use common::{nik, Ctx, Device, Reply};
-use perisai_server::admin;
+use perisai_server::service;
 use serde_json::json;
 
 const PASSWORD: &str = "kata-sandi-rahasia-123";
@@ -126,7 +126,7 @@ fn location(reply: &Reply) -> String {
 }
 
 async fn user(ctx: &Ctx, role: &str, branch: Option<&str>, wadah: Option<&str>, email: &str) {
-    admin::org::create_user(&ctx.db, role, branch, wadah, email, PASSWORD)
+    service::org::create_user(&ctx.db, role, branch, wadah, email, PASSWORD)
         .await
         .unwrap();
 }
@@ -291,10 +291,10 @@ async fn posts_without_a_valid_csrf_token_are_refused_and_change_nothing(ctx: &C
 }
 
 async fn a_supervisor_sees_its_branch_and_sub_branches_and_nothing_of_another(ctx: &Ctx) {
-    admin::org::create_branch(&ctx.db, "KC01", "Cabang A", None)
+    service::org::create_branch(&ctx.db, "KC01", "Cabang A", None)
         .await
         .unwrap();
-    admin::org::create_branch(&ctx.db, "KCP11", "KCP di bawah A", Some("KC01"))
+    service::org::create_branch(&ctx.db, "KCP11", "KCP di bawah A", Some("KC01"))
         .await
         .unwrap();
     let (_, own) = device_with_records(ctx, "KC01", 1, 1).await;
@@ -374,13 +374,13 @@ async fn a_supervisor_sees_its_branch_and_sub_branches_and_nothing_of_another(ct
 }
 
 async fn names_are_shown_escaped(ctx: &Ctx) {
-    admin::org::create_branch(&ctx.db, "KC01", "Cabang A", None)
+    service::org::create_branch(&ctx.db, "KC01", "Cabang A", None)
         .await
         .unwrap();
-    let wadah = admin::org::create_wadah(&ctx.db, "KC01", "Koperasi <b>Maju</b>")
+    let wadah = service::org::create_wadah(&ctx.db, "KC01", "Koperasi <b>Maju</b>")
         .await
         .unwrap();
-    let agent = admin::org::create_agent(&ctx.db, &wadah, "<script>alert(1)</script>")
+    let agent = service::org::create_agent(&ctx.db, &wadah, "<script>alert(1)</script>")
         .await
         .unwrap();
     let code = ctx.code(&agent).await;
@@ -849,7 +849,7 @@ fn marked(html: &str, name: &str) -> String {
 /// A device in `branch` with one record, approved; returns the device and the record's id.
 async fn approved_participant(ctx: &Ctx, branch: &str, n: u32) -> (Device, String) {
     let (device, ids) = device_with_records(ctx, branch, n, 1).await;
-    admin::review::decide_from_cli(&ctx.db, &ctx.keys, &ids[0], "approved", None, None)
+    service::review::decide_from_cli(&ctx.db, &ctx.keys, &ids[0], "approved", None, None)
         .await
         .unwrap();
     (device, ids[0].clone())
@@ -936,7 +936,7 @@ async fn a_supervisor_imports_payments_for_its_own_branch_only(ctx: &Ctx) {
     assert_eq!(detail, json!({"imported": 1, "duplicates": 0, "errors": 2}));
 
     // The operator CLI still imports for every branch.
-    let cli = perisai_server::payments::import::import(
+    let cli = perisai_server::service::payments::import::import(
         &ctx.db,
         &ctx.keys,
         &perisai_core::tariff::RuleBook::builtin(),
@@ -956,7 +956,7 @@ async fn statements_show_the_running_estimate_then_the_issued_month_within_scope
         "P-1,{record},{month},{MONTHLY},{}",
         chrono::Utc::now().to_rfc3339()
     )]);
-    perisai_server::payments::import::import(
+    perisai_server::service::payments::import::import(
         &ctx.db,
         &ctx.keys,
         &perisai_core::tariff::RuleBook::builtin(),
@@ -990,17 +990,22 @@ async fn statements_show_the_running_estimate_then_the_issued_month_within_scope
 
     // Issued (as if on the first of next month): the list shows it, final.
     let next_month = month.next();
-    let issue_at = perisai_server::payments::time_zone::month_start_ms(
+    let issue_at = perisai_server::service::payments::time_zone::month_start_ms(
         next_month,
-        perisai_server::payments::time_zone::offset(
-            perisai_server::payments::time_zone::WIB_MINUTES,
+        perisai_server::service::payments::time_zone::offset(
+            perisai_server::service::payments::time_zone::WIB_MINUTES,
         ),
     )
     .unwrap()
         + 3_600_000;
-    perisai_server::payments::statements::issue(&ctx.db, &ctx.keys, &month.to_string(), issue_at)
-        .await
-        .unwrap();
+    perisai_server::service::payments::statements::issue(
+        &ctx.db,
+        &ctx.keys,
+        &month.to_string(),
+        issue_at,
+    )
+    .await
+    .unwrap();
     let list = text(&browser.get(ctx, "/statements").await);
     assert!(list.contains("data-test=\"statement-row\""), "{list}");
     assert_eq!(marked(&list, "statement-total"), agent_total);
@@ -1023,7 +1028,7 @@ async fn statements_show_the_running_estimate_then_the_issued_month_within_scope
                 ctx,
                 &format!(
                     "/statements?month={}",
-                    perisai_server::payments::schemes::previous(month)
+                    perisai_server::service::payments::schemes::previous(month)
                 ),
             )
             .await,

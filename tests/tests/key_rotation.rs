@@ -20,7 +20,7 @@ use serde_json::Value;
 
 const BRANCH: &str = "KC11";
 /// Syncs (one a second) a device may need before a rotation step shows: every server instance
-/// picks the step up within 5 s (`key_rotation::REFRESH_EVERY`).
+/// picks the step up within 5 s (`keys::rotation::REFRESH_EVERY`).
 const MOST_SYNCS_FOR_A_STEP: u32 = 30;
 
 struct Field {

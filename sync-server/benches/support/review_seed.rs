@@ -199,14 +199,14 @@ pub async fn seed(db: &Db, pg_url: &str, keys: Arc<ServerKeys>, plan: &Plan) -> 
     let mut devices = Vec::new();
     let mut names = People::new(0xA6E7_5000);
     for (code, name) in &plan.branches {
-        perisai_server::admin::org::create_branch(db, code, name, None)
+        perisai_server::service::org::create_branch(db, code, name, None)
             .await
             .expect("branch");
         let mut wadah = Vec::new();
         for w in 0..plan.wadah_per_branch {
             let name = format!("{} {}", WADAH_NAMES[w % WADAH_NAMES.len()], w + 1);
             wadah.push(
-                perisai_server::admin::org::create_wadah(db, code, &name)
+                perisai_server::service::org::create_wadah(db, code, &name)
                     .await
                     .expect("wadah"),
             );
@@ -214,10 +214,13 @@ pub async fn seed(db: &Db, pg_url: &str, keys: Arc<ServerKeys>, plan: &Plan) -> 
         for a in 0..plan.agents_per_branch {
             let person = names.enrollee(now);
             let agent_name = title_case(person.form["full_name"].as_str().unwrap_or("Agen"));
-            let agent =
-                perisai_server::admin::org::create_agent(db, &wadah[a % wadah.len()], &agent_name)
-                    .await
-                    .expect("agent");
+            let agent = perisai_server::service::org::create_agent(
+                db,
+                &wadah[a % wadah.len()],
+                &agent_name,
+            )
+            .await
+            .expect("agent");
             let activated_ms = now_ms - (plan.days + 1 + rng.range(0, 30) as i64) * DAY_MS;
             let activated = wib()
                 .timestamp_millis_opt(activated_ms)
@@ -235,7 +238,7 @@ pub async fn seed(db: &Db, pg_url: &str, keys: Arc<ServerKeys>, plan: &Plan) -> 
                 last_receipt_no: 0,
             });
         }
-        perisai_server::admin::org::create_user(
+        perisai_server::service::org::create_user(
             db,
             "supervisor",
             Some(code),
@@ -840,7 +843,8 @@ fn rows_of(
                 });
                 if d == "approved" {
                     let code = loop {
-                        let code = perisai_server::payments::code::draw().expect("payment code");
+                        let code =
+                            perisai_server::service::payments::code::draw().expect("payment code");
                         if ledger.payment_codes.insert(code.clone()) {
                             break code;
                         }

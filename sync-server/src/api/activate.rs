@@ -24,12 +24,14 @@ use perisai_core::protocol::messages::{activation_message, ActivationRequest, Ac
 use perisai_core::signer::{self, LABEL_ACTIVATE, PUBLIC_KEY_LEN};
 use sqlx::AnyConnection;
 
-use super::{read_body, signed_ok, version_supported, AppState, ClientAddr};
+use super::{read_body, signed_ok, version_supported};
+use crate::client_addr::ClientAddr;
 use crate::db::devices::{self, Device};
 use crate::db::flags::{self, kind, Flag};
 use crate::db::{audit, col, is_unique_violation, nonces, now_ms, rate};
 use crate::error::ApiError;
-use crate::feed::{self, Cursor, Reader};
+use crate::service::feed::{self, Cursor, Reader};
+use crate::state::AppState;
 
 const UNKNOWN_CODE_SCOPE: &str = "activate.unknown_code";
 const HOUR_MS: i64 = 3600 * 1000;

@@ -24,12 +24,13 @@ use perisai_core::seal::Purpose;
 use perisai_core::signer::LABEL_DOWNSYNC;
 use sqlx::AnyConnection;
 
-use super::{read_body, version_supported, AppState};
+use super::{read_body, version_supported};
 use crate::db::devices::{self, Device};
 use crate::db::flags::{self, kind, Flag};
 use crate::db::{col, now_ms, rfc3339};
 use crate::error::ApiError;
 use crate::ingest::{self, Stored};
+use crate::state::AppState;
 
 const MINUTE_MS: i64 = 60_000;
 
@@ -157,7 +158,7 @@ async fn check_and_store(
         }
         rate_check(state, &mut conn, &device).await?;
         drop(conn);
-        match ingest::store(state, &device, &batch, &bytes).await? {
+        match ingest::store(&state.ingest, &device, &batch, &bytes).await? {
             Stored::Acked { envelope, results } => {
                 for r in &results {
                     let label = match (r.status, r.codes.is_empty()) {

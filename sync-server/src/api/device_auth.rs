@@ -12,10 +12,10 @@ use perisai_core::protocol::downsync::{
 use perisai_core::signer::{self, LABEL_REQUEST};
 
 use super::batches::wipe_command;
-use super::AppState;
 use crate::db::devices::{self, Device};
 use crate::db::nonces;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers

@@ -20,12 +20,13 @@ use perisai_core::protocol::downsync::{
 use perisai_core::signer::LABEL_DOWNSYNC;
 use serde::Serialize;
 
-use super::{device_auth, read_body, signed_ok, AppState};
+use super::{device_auth, read_body, signed_ok};
 use crate::db::{nonces, now_ms};
 use crate::error::ApiError;
-use crate::feed::{self, Cursor, Reader};
-use crate::payments::cash;
-use crate::payments::downsync::{PaymentCodeItem, PaymentItem};
+use crate::service::feed::{self, Cursor, Reader};
+use crate::service::payments::cash;
+use crate::service::payments::downsync::{PaymentCodeItem, PaymentItem};
+use crate::state::AppState;
 
 /// The signed downsync payload: the core's members and the payment members.
 #[derive(Serialize)]

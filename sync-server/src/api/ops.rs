@@ -6,7 +6,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::AppState;
+use crate::state::AppState;
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
     if state.db.ping().await {

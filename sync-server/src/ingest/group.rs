@@ -20,8 +20,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, Connection};
 use tokio::sync::{oneshot, Mutex as AsyncMutex, OwnedMutexGuard};
 
-use super::{write, Stored, Work};
-use crate::api::AppState;
+use super::{write, Ingest, Stored, Work};
 use crate::error::ApiError;
 
 /// Most batches written in one transaction (10,000 records): bounds the transaction and the
@@ -44,11 +43,11 @@ type Token = OwnedMutexGuard<Option<PoolConnection<Any>>>;
 
 impl Queue {
     /// Queues a prepared batch and waits until it is committed (or refused).
-    pub async fn submit(&self, state: &AppState, work: Work) -> Result<Stored, ApiError> {
+    pub async fn submit(&self, ingest: &Ingest, work: Work) -> Result<Stored, ApiError> {
         let (reply, answer) = oneshot::channel();
         self.lock_pending().push((work, reply));
         if let Ok(token) = self.writer.clone().try_lock_owned() {
-            tokio::spawn(drain(state.clone(), token));
+            tokio::spawn(drain(ingest.clone(), token));
         }
         match answer.await {
             Ok(answer) => answer,
@@ -75,8 +74,8 @@ impl Queue {
 /// Writes groups while batches are waiting. Holding `token` makes this the only writer of the
 /// queue; a batch queued just as the writer stops is picked up (the writer looks again after
 /// giving the token back, and `submit` tries to take it after queuing).
-async fn drain(state: AppState, mut token: Token) {
-    let queue = &state.ingest_group;
+async fn drain(ingest: Ingest, mut token: Token) {
+    let queue = &ingest.group;
     loop {
         let group = queue.take();
         if group.is_empty() {
@@ -92,16 +91,16 @@ async fn drain(state: AppState, mut token: Token) {
             }
             continue;
         }
-        write_group(&state, &mut token, group).await;
+        write_group(&ingest, &mut token, group).await;
     }
 }
 
 /// One transaction for the group on the writer's connection; each batch in a savepoint.
-async fn write_group(state: &AppState, token: &mut Token, group: Vec<(Work, Reply)>) {
+async fn write_group(ingest: &Ingest, token: &mut Token, group: Vec<(Work, Reply)>) {
     let mut answers: Vec<Result<Stored, ApiError>> = Vec::with_capacity(group.len());
     let committed = async {
         if token.is_none() {
-            **token = Some(state.db.pool().acquire().await?);
+            **token = Some(ingest.db.pool().acquire().await?);
         }
         let Some(conn) = token.as_mut() else {
             unreachable!("the writer's connection was just set")
@@ -109,7 +108,7 @@ async fn write_group(state: &AppState, token: &mut Token, group: Vec<(Work, Repl
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
         for (work, _) in &group {
             let mut savepoint = tx.begin().await?;
-            match write(&mut savepoint, state, work).await {
+            match write(&mut savepoint, ingest, work).await {
                 Ok(stored @ Stored::Acked { .. }) => {
                     savepoint.commit().await?;
                     answers.push(Ok(stored));

@@ -26,6 +26,7 @@ pub mod group;
 pub mod records;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use chrono::NaiveDate;
@@ -35,12 +36,44 @@ use perisai_core::protocol::messages::{Ack, FieldCode, RecordResult, RecordStatu
 use perisai_core::signer::LABEL_ACK;
 use sqlx::AnyConnection;
 
-use crate::api::AppState;
 use crate::db::devices::Device;
 use crate::db::flags::{self, Flag};
-use crate::db::{col, nonces, now_ms, param_list, values_list, Backend, MAX_ROWS_PER_INSERT};
+use crate::db::{col, nonces, now_ms, param_list, values_list, Backend, Db, MAX_ROWS_PER_INSERT};
 use crate::error::ApiError;
+use crate::keys::ServerKeys;
+use crate::service::rules::RulesInForce;
 use records::{Prepared, ServerLookups};
+
+/// What storing batches needs of the server: the database, the keys, the rule sets in force,
+/// and (SQLite) the group writer's queue. Cloned cheaply; one per server process.
+#[derive(Clone)]
+pub struct Ingest(Arc<IngestInner>);
+
+pub struct IngestInner {
+    db: Db,
+    keys: Arc<ServerKeys>,
+    rules: Arc<RulesInForce>,
+    /// SQLite: batches waiting to be written together ([`group`]).
+    group: group::Queue,
+}
+
+impl std::ops::Deref for Ingest {
+    type Target = IngestInner;
+    fn deref(&self) -> &IngestInner {
+        &self.0
+    }
+}
+
+impl Ingest {
+    pub fn new(db: Db, keys: Arc<ServerKeys>, rules: Arc<RulesInForce>) -> Ingest {
+        Ingest(Arc::new(IngestInner {
+            db,
+            keys,
+            rules,
+            group: group::Queue::default(),
+        }))
+    }
+}
 
 /// The result of trying to store a batch.
 pub enum Stored {
@@ -78,19 +111,19 @@ pub struct Work {
 /// Stores `batch` from `device` (already verified: signature, body hash, seq = head + 1,
 /// prev_hash = head hash).
 pub async fn store(
-    state: &AppState,
+    ingest: &Ingest,
     device: &Device,
     batch: &FrozenBatch<'_>,
     bytes: &Bytes,
 ) -> Result<Stored, ApiError> {
-    let work = prepare(state, device, batch, bytes).await?;
-    match state.db.backend() {
+    let work = prepare(ingest, device, batch, bytes).await?;
+    match ingest.db.backend() {
         // One writer: concurrent batches share transactions (and fsyncs).
-        Backend::Sqlite => state.ingest_group.submit(state, work).await,
+        Backend::Sqlite => ingest.group.submit(ingest, work).await,
         // Many writers: each batch in its own transaction, in parallel.
         Backend::Postgres => {
-            let mut tx = state.db.begin_write().await?;
-            let stored = write(&mut tx, state, &work).await?;
+            let mut tx = ingest.db.begin_write().await?;
+            let stored = write(&mut tx, ingest, &work).await?;
             if let Stored::Acked { .. } = stored {
                 tx.commit().await?;
             }
@@ -103,7 +136,7 @@ pub async fn store(
 /// CPU work runs on the blocking pool, so that the async workers stay free to drive the
 /// database (on SQLite, the group writer waits for a worker after every statement).
 async fn prepare(
-    state: &AppState,
+    ingest: &Ingest,
     device: &Device,
     batch: &FrozenBatch<'_>,
     bytes: &Bytes,
@@ -118,7 +151,7 @@ async fn prepare(
     .await?;
     let is_decoded = decoded.is_ok();
     let (prepared, batch_codes) = match decoded {
-        Ok(raw) => (prepare_all(state, device, raw, today).await?, Vec::new()),
+        Ok(raw) => (prepare_all(ingest, device, raw, today).await?, Vec::new()),
         Err(e) => (
             Vec::new(),
             vec![FieldCode {
@@ -163,11 +196,7 @@ async fn on_cpu<T: Send + 'static>(
 
 /// Writes a prepared batch on `conn`, inside a transaction (or savepoint) the caller commits
 /// when the answer is [`Stored::Acked`] and rolls back otherwise.
-async fn write(
-    conn: &mut AnyConnection,
-    state: &AppState,
-    work: &Work,
-) -> Result<Stored, ApiError> {
+async fn write(conn: &mut AnyConnection, ingest: &Ingest, work: &Work) -> Result<Stored, ApiError> {
     let device = &work.device;
     let prepared = &work.prepared;
     let now = now_ms();
@@ -197,7 +226,7 @@ async fn write(
         return Ok(Stored::Raced);
     }
 
-    let backend = state.db.backend();
+    let backend = ingest.db.backend();
     let StoredRecords {
         mut results,
         new_accepted,
@@ -250,7 +279,7 @@ async fn write(
         nonce,
         batch_codes: work.batch_codes.clone(),
     };
-    let envelope = state.keys.sign(LABEL_ACK, &ack)?;
+    let envelope = ingest.keys.sign(LABEL_ACK, &ack)?;
     let ack_json = serde_json::to_string(&envelope).map_err(|_| ApiError::internal())?;
     sqlx::query("UPDATE batches SET ack = $1 WHERE branch = $2 AND device_id = $3 AND seq = $4")
         .bind(&ack_json)
@@ -283,7 +312,7 @@ async fn write(
 
 /// Prepares every record: loads which superseded ids this agent may correct, then validates.
 async fn prepare_all(
-    state: &AppState,
+    ingest: &Ingest,
     device: &Device,
     raw: Vec<serde_json::Value>,
     today: NaiveDate,
@@ -294,7 +323,7 @@ async fn prepare_all(
     let mut correctable: HashSet<String> = HashSet::new();
     let wanted = records::superseded_ids(&raw);
     if !wanted.is_empty() {
-        let mut conn = state.db.pool().acquire().await?;
+        let mut conn = ingest.db.pool().acquire().await?;
         for id in wanted {
             let found: Option<String> = sqlx::query_scalar(CORRECTABLE_BY_AGENT)
                 .bind(&device.branch)
@@ -305,10 +334,10 @@ async fn prepare_all(
             correctable.extend(found);
         }
     }
-    let state = state.clone();
+    let ingest = ingest.clone();
     let (branch, device_id) = (device.branch.clone(), device.id.clone());
     on_cpu(move || {
-        let book = state.rules();
+        let book = ingest.rules.current();
         let mut out = Vec::with_capacity(raw.len());
         for record in raw {
             let lookups = ServerLookups {
@@ -321,7 +350,7 @@ async fn prepare_all(
                 today,
                 &book,
                 &lookups,
-                &state.keys,
+                &ingest.keys,
             )?;
             // A later record of the same batch may correct this one, if it is an enrollment
             // that passed. Whether it is new to the server (and so this agent's) is known only

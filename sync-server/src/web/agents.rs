@@ -18,8 +18,8 @@ use super::scope::Sql;
 use super::session::{Posted, User};
 use super::svg::{bar_chart, Bar};
 use super::{render, see_other, Page, WebError};
-use crate::api::AppState;
 use crate::db::{audit, col, now_ms};
+use crate::state::AppState;
 
 pub struct AgentRow {
     pub url: String,

@@ -1,6 +1,6 @@
 //! The audit log as a page (who viewed, revealed, decided, exported what, and when; newest
 //! first, within the account's scope) and the CSV export from the browser, which is
-//! `admin::export` itself (formula-neutralised cells, an audit entry naming the account).
+//! `service::export` itself (formula-neutralised cells, an audit entry naming the account).
 //!
 //! Scope: an admin sees every entry, a supervisor the entries of its branches, a Wadah account
 //! only its own actions; a Wadah account cannot export (an export holds the whole branch).
@@ -15,8 +15,8 @@ use super::i18n;
 use super::scope::{Scope, Sql};
 use super::session::User;
 use super::{render, Page, WebError};
-use crate::api::AppState;
 use crate::db::col;
+use crate::state::AppState;
 
 /// Entries per page.
 const PAGE_SIZE: i64 = 100;
@@ -151,11 +151,11 @@ pub async fn export(
         return Err(WebError::NotFound);
     }
     let mut out = Vec::new();
-    crate::admin::export::export_csv_as(&state.db, &state.keys, &branch, &user.actor(), &mut out)
+    crate::service::export::export_csv_as(&state.db, &state.keys, &branch, &user.actor(), &mut out)
         .await
         .map_err(|e| match e {
-            crate::admin::AdminError::NotFound(_) => WebError::NotFound,
-            crate::admin::AdminError::Db(e) => WebError::from(e),
+            crate::service::ServiceError::NotFound(_) => WebError::NotFound,
+            crate::service::ServiceError::Db(e) => WebError::from(e),
             _ => WebError::Internal,
         })?;
     let file = format!(

@@ -664,7 +664,7 @@ mod tests {
     #[test]
     fn every_fraud_flag_kind_has_a_label_in_both_languages() {
         use crate::db::flags::kind;
-        use crate::payments::flag_kind as pay;
+        use crate::service::payments::flag_kind as pay;
         for k in [
             kind::SEQ_FORK,
             kind::CHAIN_RESTART,

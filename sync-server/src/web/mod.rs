@@ -43,7 +43,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::api::AppState;
+use crate::state::AppState;
 use i18n::Lang;
 use session::User;
 

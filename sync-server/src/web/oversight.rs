@@ -2,7 +2,7 @@
 //!
 //! - Duplicates: a record whose NIK another record already claimed waits in `duplicate_queue`.
 //!   The page shows both side by side (NIK masked); the supervisor resolves it by deciding which
-//!   one stays: the other is rejected through `admin::review::decide` (audited, its NIK claim
+//!   one stays: the other is rejected through `service::review::decide` (audited, its NIK claim
 //!   released) and, when the newcomer stays, it takes the claim. The other record may live in a
 //!   branch outside the supervisor's scope: then only its existence is shown, and only "keep the
 //!   existing record" can be chosen.
@@ -20,9 +20,9 @@ use super::review::path_part;
 use super::scope::Sql;
 use super::session::{Posted, User};
 use super::{render, see_other, Page, WebError};
-use crate::admin::AdminError;
-use crate::api::AppState;
 use crate::db::{audit, col, now_ms};
+use crate::service::ServiceError;
+use crate::state::AppState;
 
 /// Rows per page of either list (oldest unresolved work is rarely more than this).
 const LIMIT: i64 = 200;
@@ -195,7 +195,7 @@ pub async fn resolve_duplicate(
         _ => return Ok(see_other("/duplicates?msg=invalid")),
     };
     let reason = i18n::t(user.lang, "dup.reason");
-    match crate::admin::review::decide(
+    match crate::service::review::decide(
         &state.db,
         &state.keys,
         &drop_id,
@@ -207,9 +207,9 @@ pub async fn resolve_duplicate(
     .await
     {
         // Already rejected or superseded: nothing more to undo.
-        Ok(_) | Err(AdminError::Conflict(_)) => {}
-        Err(AdminError::Db(e)) => return Err(e.into()),
-        Err(AdminError::Key(e)) => return Err(e.into()),
+        Ok(_) | Err(ServiceError::Conflict(_)) => {}
+        Err(ServiceError::Db(e)) => return Err(e.into()),
+        Err(ServiceError::Key(e)) => return Err(e.into()),
         Err(_) => return Err(WebError::Internal),
     }
     let mut tx = state.db.begin_write().await?;

@@ -26,9 +26,9 @@ use super::i18n::{self, Lang};
 use super::scope::{Scope, Sql};
 use super::session::User;
 use super::{csrf, render, Page, WebError};
-use crate::api::AppState;
 use crate::db::{col, now_ms};
-use crate::payments::import::{self, Importer, Report};
+use crate::service::payments::import::{self, Importer, Report};
+use crate::state::AppState;
 
 /// The largest CSV accepted (about 50,000 lines).
 pub const MAX_UPLOAD: usize = 5 * 1024 * 1024;
@@ -379,7 +379,7 @@ mod tests {
     #[test]
     fn the_codes_are_those_the_import_documents() {
         // The table in payments/import.rs's module comment is the list of stable codes.
-        let documented: Vec<&str> = include_str!("../payments/import.rs")
+        let documented: Vec<&str> = include_str!("../service/payments/import.rs")
             .lines()
             .filter_map(|l| l.strip_prefix("//! | `"))
             .filter_map(|l| l.split('`').next())

@@ -1,15 +1,15 @@
 //! A stored enrollment as the pages show it: its sealed content opened with the server's keys
-//! (as `admin::export` does), each field formatted the Indonesian way, the NIK masked unless a
+//! (as `service::export` does), each field formatted the Indonesian way, the NIK masked unless a
 //! reveal asked for it, and what a correction changed compared with the record it supersedes.
 //!
 //! Values are plain strings here; the templates escape them.
 
-use perisai_core::seal::Purpose;
 use serde_json::Value;
 
 use super::i18n::{self, Lang};
 use super::WebError;
 use crate::keys::ServerKeys;
+use crate::service::content::StoredContent;
 
 /// The fields a page lists, in order (the NIK is shown apart, masked).
 pub const FIELDS: [&str; 12] = [
@@ -40,8 +40,8 @@ pub struct Change {
     pub new: String,
 }
 
-/// The opened content of a stored record.
-pub struct Content(Value);
+/// The opened content of a stored record, as the pages show it.
+pub struct Content(StoredContent);
 
 impl Content {
     /// Opens `enrollments.content` of record `id` in `branch`.
@@ -51,30 +51,21 @@ impl Content {
         id: &str,
         sealed: &[u8],
     ) -> Result<Content, WebError> {
-        let plain = keys.open(Purpose::Record, &format!("{branch}/{id}"), sealed)?;
-        serde_json::from_slice(&plain).map(Content).map_err(|_| {
-            tracing::error!("web: stored content of a record is damaged");
-            WebError::Internal
-        })
+        StoredContent::open(keys, branch, id, sealed)
+            .map(Content)
+            .map_err(|e| {
+                tracing::error!(error = %e, "web: a record's stored content cannot be opened");
+                WebError::Internal
+            })
     }
 
-    /// The normalized value when the record passed validation, else what the device sent; an
-    /// erased record's personal fields (placeholders in the stored shape) are absent.
     fn raw(&self, name: &str) -> Option<&Value> {
-        if crate::admin::erase::hides(&self.0, name) {
-            return None;
-        }
-        self.0
-            .get("normalized")
-            .filter(|n| !n.is_null())
-            .and_then(|n| n.get(name))
-            .or_else(|| self.0.get("record").and_then(|r| r.get(name)))
-            .filter(|v| !v.is_null())
+        self.0.value(name)
     }
 
     /// The value as plain text (arrays joined with commas).
     pub fn text(&self, name: &str) -> String {
-        plain_text(self.raw(name), ", ")
+        self.0.text(name, ", ")
     }
 
     pub fn nik(&self) -> String {
@@ -158,25 +149,6 @@ pub fn mask_nik(nik: &str) -> String {
     format!("{head}{}{tail}", "•".repeat(chars.len() - 8))
 }
 
-/// A JSON value as plain text: strings as they are, arrays joined with `separator`, nothing for
-/// a missing value or null.
-pub fn plain_text(value: Option<&Value>, separator: &str) -> String {
-    match value {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|i| {
-                i.as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| i.to_string())
-            })
-            .collect::<Vec<_>>()
-            .join(separator),
-        Some(other) => other.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,14 +163,14 @@ mod tests {
 
     #[test]
     fn a_correction_lists_only_what_changed_formatted() {
-        let old = Content(
+        let old = Content(StoredContent::from_json(
             json!({"normalized": {"nik": "3201010101900001", "full_name": "SITI",
             "monthly_income": 2500000, "birth_date": "1990-01-01"}, "record": {}}),
-        );
-        let new = Content(
+        ));
+        let new = Content(StoredContent::from_json(
             json!({"normalized": {"nik": "3201010101900001", "full_name": "SITI",
             "monthly_income": 3000000, "birth_date": "1990-01-02"}, "record": {}}),
-        );
+        ));
         let changes = new.changes_since(&old, Lang::Id);
         let listed: Vec<_> = changes
             .iter()
@@ -215,8 +187,9 @@ mod tests {
 
     #[test]
     fn a_record_refused_at_ingest_shows_what_the_device_sent() {
-        let c =
-            Content(json!({"normalized": null, "record": {"full_name": "<b>x</b>", "sex": "P"}}));
+        let c = Content(StoredContent::from_json(
+            json!({"normalized": null, "record": {"full_name": "<b>x</b>", "sex": "P"}}),
+        ));
         assert_eq!(c.text("full_name"), "<b>x</b>");
         assert_eq!(c.display("sex", Lang::En), "Female");
     }

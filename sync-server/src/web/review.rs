@@ -1,5 +1,5 @@
 //! Reviewing enrollments (DOMAIN.md §8): the queue, one device batch, one enrollment, and the
-//! decisions on them. Decisions go through `admin::review::decide`, the same function as the
+//! decisions on them. Decisions go through `service::review::decide`, the same function as the
 //! operator CLI (audit log, reversal rules, NIK claim release, payment code on approval).
 //!
 //! The queue is keyset-paginated, newest first: for each (branch, agent) slice of the account's
@@ -18,10 +18,10 @@ use super::record::{mask_nik, Change, Content, Field};
 use super::scope::Sql;
 use super::session::{Posted, User};
 use super::{render, see_other, Page, WebError};
-use crate::admin::review::{decide, DECISIONS};
-use crate::admin::AdminError;
-use crate::api::AppState;
 use crate::db::{audit, col};
+use crate::service::review::{decide, DECISIONS};
+use crate::service::ServiceError;
+use crate::state::AppState;
 
 /// Records per queue page.
 pub const PAGE_SIZE: i64 = 50;
@@ -409,7 +409,7 @@ pub async fn batch_decision(
     for id in ids {
         match decide_one(&state, &user, &branch, &id, &form).await {
             // Someone decided it meanwhile: the batch action skips it like any decided record.
-            Ok(()) | Err(AdminError::Conflict(_)) => {}
+            Ok(()) | Err(ServiceError::Conflict(_)) => {}
             Err(e) => return Err(admin_error(e)),
         }
     }
@@ -433,7 +433,7 @@ async fn decide_one(
     branch: &str,
     id: &str,
     form: &DecisionForm,
-) -> Result<(), AdminError> {
+) -> Result<(), ServiceError> {
     let reason = Some(form.reason.as_str()).filter(|r| !r.trim().is_empty());
     decide(
         &state.db,
@@ -448,13 +448,13 @@ async fn decide_one(
     .map(|_| ())
 }
 
-fn admin_error(e: AdminError) -> WebError {
+fn admin_error(e: ServiceError) -> WebError {
     match e {
-        AdminError::NotFound(_) => WebError::NotFound,
-        AdminError::Invalid(_) | AdminError::Conflict(_) => WebError::Invalid("msg.invalid"),
-        AdminError::Db(e) => WebError::from(e),
-        AdminError::Key(e) => WebError::from(e),
-        AdminError::Io(_) => WebError::Internal,
+        ServiceError::NotFound(_) => WebError::NotFound,
+        ServiceError::Invalid(_) | ServiceError::Conflict(_) => WebError::Invalid("msg.invalid"),
+        ServiceError::Db(e) => WebError::from(e),
+        ServiceError::Key(e) => WebError::from(e),
+        ServiceError::Io(_) => WebError::Internal,
     }
 }
 
@@ -512,8 +512,8 @@ pub async fn decision(
     }
     match decide_one(&state, &user, &branch, &id, &form).await {
         Ok(()) => Ok(see_other(&with_msg(&back, "decided"))),
-        Err(AdminError::Conflict(_)) => Ok(see_other(&with_msg(&page, "not_decidable"))),
-        Err(AdminError::Invalid(_)) => Ok(see_other(&with_msg(&page, "need_reason"))),
+        Err(ServiceError::Conflict(_)) => Ok(see_other(&with_msg(&page, "not_decidable"))),
+        Err(ServiceError::Invalid(_)) => Ok(see_other(&with_msg(&page, "need_reason"))),
         Err(e) => Err(admin_error(e)),
     }
 }
@@ -539,8 +539,8 @@ pub async fn reverse(
     }
     match decide_one(&state, &user, &branch, &id, &form).await {
         Ok(()) => Ok(see_other(&with_msg(&page, "reversed"))),
-        Err(AdminError::Conflict(_)) => Ok(see_other(&with_msg(&page, "not_decidable"))),
-        Err(AdminError::Invalid(_)) => Ok(see_other(&with_msg(&page, "need_reason"))),
+        Err(ServiceError::Conflict(_)) => Ok(see_other(&with_msg(&page, "not_decidable"))),
+        Err(ServiceError::Invalid(_)) => Ok(see_other(&with_msg(&page, "need_reason"))),
         Err(e) => Err(admin_error(e)),
     }
 }

@@ -1,6 +1,6 @@
 //! Signing in and out, and who is asking.
 //!
-//! - Passwords are argon2id hashes (`users.password_hash`, made by `admin::org::create_user`);
+//! - Passwords are argon2id hashes (`users.password_hash`, made by `service::org::create_user`);
 //!   checking one runs on a blocking thread, and an unknown email costs the same work as a known
 //!   one, so timing does not tell which accounts exist.
 //! - A session is a random 256-bit id in an `HttpOnly; SameSite=Strict` cookie (`Secure` unless
@@ -31,8 +31,9 @@ use super::i18n::Lang;
 use super::scope::Scope;
 use super::sign_in_guard::{self, Admission};
 use super::{csrf, render, WebError};
-use crate::api::{AppState, ClientAddr};
+use crate::client_addr::ClientAddr;
 use crate::db::{audit, col, now_ms};
+use crate::state::AppState;
 
 /// A session ends this long after sign-in, whatever happens.
 const SESSION_MAX_MS: i64 = 12 * 3600 * 1000;

@@ -3,7 +3,7 @@
 //!
 //! In order, each before any database work or password hash that the next one would cost:
 //!
-//! 1. **A cap on concurrent password checks** ([`PasswordChecks`], `--max-password-checks`):
+//! 1. **A cap on concurrent password checks** (`state::PasswordChecks`, `--max-password-checks`):
 //!    argon2id is slow and memory-hard on purpose, so a flood of sign-ins would otherwise take
 //!    every core and every pooled database connection from the device API. A try that finds
 //!    no free check is answered 429 at once; it is never queued and touches no database.
@@ -26,15 +26,13 @@
 //! can hold a valid one for it, so the account-wide limits, which strangers can exhaust, never
 //! apply to its owner's own browser.
 
-use std::sync::Arc;
-
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::WebError;
-use crate::api::AppState;
 use crate::db::{now_ms, rate};
+use crate::state::AppState;
 
 /// The throttle window.
 pub const THROTTLE_WINDOW_MS: i64 = 15 * 60 * 1000;
@@ -55,29 +53,6 @@ const SCOPE_ADDRESS: &str = "web.login.address";
 const SCOPE_ACCOUNT: &str = "web.login.account";
 const SCOPE_ACCOUNT_SLOT: &str = "web.login.account_slot";
 const SCOPE_BROWSER: &str = "web.login.browser";
-
-/// The two pools of concurrent password checks: strangers, and browsers known to the account.
-pub struct PasswordChecks {
-    strangers: Arc<Semaphore>,
-    known: Arc<Semaphore>,
-}
-
-impl PasswordChecks {
-    /// `per_pool` checks at once for strangers, and as many for known browsers.
-    pub fn new(per_pool: usize) -> PasswordChecks {
-        let n = per_pool.max(1);
-        PasswordChecks {
-            strangers: Arc::new(Semaphore::new(n)),
-            known: Arc::new(Semaphore::new(n)),
-        }
-    }
-
-    /// The default: half the cores (at least one), so that hashing never takes the cores the
-    /// device API and the database writer need.
-    pub fn default_per_pool() -> usize {
-        std::thread::available_parallelism().map_or(1, |n| n.get() / 2)
-    }
-}
 
 /// A sign-in try let through to the password check.
 pub struct Admitted {
@@ -105,13 +80,8 @@ pub async fn admit(
     browser: Option<&str>,
 ) -> Result<Admission, WebError> {
     let known = browser.and_then(|cookie| known_browser_nonce(state, email, cookie));
-    let pool = if known.is_some() {
-        &state.password_checks.known
-    } else {
-        &state.password_checks.strangers
-    };
     // No free check: refused now, before any database work.
-    let Ok(permit) = pool.clone().try_acquire_owned() else {
+    let Some(permit) = state.password_checks.try_take(known.is_some()) else {
         return Ok(Admission::Refused { retry_after_s: 1 });
     };
     let window_left = || rate::window(now_ms(), THROTTLE_WINDOW_MS).1;

@@ -26,10 +26,10 @@ use super::review::path_part;
 use super::scope::{Scope, Sql};
 use super::session::User;
 use super::{render, Page, WebError};
-use crate::api::AppState;
 use crate::db::{col, now_ms};
-use crate::payments::schemes::previous;
-use crate::payments::{statements, time_zone};
+use crate::service::payments::schemes::previous;
+use crate::service::payments::{statements, time_zone};
+use crate::state::AppState;
 
 /// Most agent rows the list shows (the totals still cover every agent).
 pub const LIST_LIMIT: i64 = 1000;

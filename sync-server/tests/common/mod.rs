@@ -25,10 +25,11 @@ use perisai_core::protocol::messages::{
 use perisai_core::signer::{
     self, DeviceSigner, SoftwareSigner, LABEL_ACK, LABEL_ACTIVATE, LABEL_DOWNSYNC,
 };
-use perisai_server::api::{self, AppState};
 use perisai_server::config::Config;
 use perisai_server::db::Db;
 use perisai_server::keys::ServerKeys;
+use perisai_server::router;
+use perisai_server::state::AppState;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -105,7 +106,7 @@ impl Ctx {
         config.downsync_settle = Duration::ZERO;
         tune(&mut config);
         let state = AppState::new(db.clone(), keys.clone(), config).unwrap();
-        let router = api::router(state.clone());
+        let router = router::router(state.clone());
         Ctx {
             db,
             keys,
@@ -125,7 +126,7 @@ impl Ctx {
         config.downsync_settle = Duration::ZERO;
         let state = AppState::new(db.clone(), keys.clone(), config).unwrap();
         Ctx {
-            router: api::router(state.clone()),
+            router: router::router(state.clone()),
             db,
             keys,
             state,
@@ -158,14 +159,14 @@ impl Ctx {
                 .await
                 .unwrap();
         if exists.is_none() {
-            perisai_server::admin::org::create_branch(&self.db, branch, "Cabang Uji", None)
+            perisai_server::service::org::create_branch(&self.db, branch, "Cabang Uji", None)
                 .await
                 .unwrap();
         }
-        let wadah = perisai_server::admin::org::create_wadah(&self.db, branch, "Koperasi Uji")
+        let wadah = perisai_server::service::org::create_wadah(&self.db, branch, "Koperasi Uji")
             .await
             .unwrap();
-        let agent = perisai_server::admin::org::create_agent(&self.db, &wadah, "Agen Uji")
+        let agent = perisai_server::service::org::create_agent(&self.db, &wadah, "Agen Uji")
             .await
             .unwrap();
         (branch.to_string(), agent)
@@ -173,7 +174,7 @@ impl Ctx {
 
     /// A fresh activation code (display form) for `agent`.
     pub async fn code(&self, agent: &str) -> String {
-        perisai_server::admin::access::issue_code(
+        perisai_server::service::access::issue_code(
             &self.db,
             &self.keys,
             agent,

@@ -3,7 +3,7 @@
 use perisai_core::protocol::activation_code;
 use sqlx::AnyConnection;
 
-use super::{AdminError, Result, CLI_ACTOR};
+use super::{Result, ServiceError, CLI_ACTOR};
 use crate::db::{audit, col, now_ms, Db};
 use crate::keys::ServerKeys;
 
@@ -23,7 +23,7 @@ pub async fn issue_code(
     agent_id: &str,
     validity: std::time::Duration,
 ) -> Result<IssuedCode> {
-    let code = activation_code::generate().map_err(|e| AdminError::Io(e.to_string()))?;
+    let code = activation_code::generate().map_err(|e| ServiceError::Io(e.to_string()))?;
     let now = now_ms();
     let expires_ms = now + validity.as_millis() as i64;
     let mut tx = db.begin_write().await?;
@@ -32,12 +32,14 @@ pub async fn issue_code(
         .fetch_optional(&mut *tx)
         .await?;
     let Some(row) = row else {
-        return Err(AdminError::NotFound(format!("no agent with id {agent_id}")));
+        return Err(ServiceError::NotFound(format!(
+            "no agent with id {agent_id}"
+        )));
     };
     let branch: String = col(&row, "branch")?;
     let status: String = col(&row, "status")?;
     if status != "active" {
-        return Err(AdminError::Conflict(format!(
+        return Err(ServiceError::Conflict(format!(
             "agent is {status}; no code issued"
         )));
     }
@@ -79,7 +81,7 @@ pub async fn revoke_device(db: &Db, device_id: &str) -> Result<String> {
         .fetch_optional(&mut *tx)
         .await?;
     let Some(branch) = branch else {
-        return Err(AdminError::NotFound(format!(
+        return Err(ServiceError::NotFound(format!(
             "no device with id {device_id}"
         )));
     };
@@ -134,7 +136,9 @@ async fn set_agent_status(db: &Db, agent_id: &str, status: &str) -> Result<Strin
         .fetch_optional(&mut *tx)
         .await?;
     let Some(branch) = branch else {
-        return Err(AdminError::NotFound(format!("no agent with id {agent_id}")));
+        return Err(ServiceError::NotFound(format!(
+            "no agent with id {agent_id}"
+        )));
     };
     sqlx::query("UPDATE agents SET status = $1, status_changed_ms = $2 WHERE id = $3")
         .bind(status)

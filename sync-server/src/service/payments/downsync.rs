@@ -77,7 +77,7 @@ pub async fn payments_since(
     .bind(page)
     .fetch_all(&mut *conn)
     .await?;
-    let settled = crate::feed::settled_prefix(&rows, "imported_ms", cutoff_ms)?;
+    let settled = crate::service::feed::settled_prefix(&rows, "imported_ms", cutoff_ms)?;
     let mut result = PaymentPage {
         items: Vec::new(),
         cursor: from,

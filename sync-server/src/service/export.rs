@@ -5,10 +5,8 @@
 
 use std::io::Write;
 
-use perisai_core::seal::Purpose;
-use serde_json::Value;
-
-use super::{AdminError, Result, CLI_ACTOR};
+use super::content::StoredContent;
+use super::{Result, ServiceError, CLI_ACTOR};
 use crate::db::{audit, col, rfc3339, Db};
 use crate::keys::ServerKeys;
 
@@ -59,7 +57,7 @@ pub async fn export_csv_as<W: Write + ?Sized>(
         .fetch_optional(db.pool())
         .await?;
     if exists.is_none() {
-        return Err(AdminError::NotFound(format!(
+        return Err(ServiceError::NotFound(format!(
             "no branch with code {branch}"
         )));
     }
@@ -71,26 +69,13 @@ pub async fn export_csv_as<W: Write + ?Sized>(
     .fetch_all(db.pool())
     .await?;
     let mut writer = csv::Writer::from_writer(out);
-    let io = |e: csv::Error| AdminError::Io(format!("writing the export failed: {e}"));
+    let io = |e: csv::Error| ServiceError::Io(format!("writing the export failed: {e}"));
     writer.write_record(COLUMNS).map_err(io)?;
     for row in &rows {
         let id: String = col(row, "id")?;
         let sealed: Vec<u8> = col(row, "content")?;
-        let plain = keys.open(Purpose::Record, &format!("{branch}/{id}"), &sealed)?;
-        let content: Value = serde_json::from_slice(&plain)
-            .map_err(|_| AdminError::Io(format!("stored content of {id} is damaged")))?;
-        // Normalized values when the record passed validation, else what the device sent; an
-        // erased record's personal fields are empty (its name reads as erased).
-        let field = |name: &str| -> String {
-            if crate::admin::erase::hides(&content, name) {
-                return String::new();
-            }
-            let value = content
-                .get("normalized")
-                .and_then(|n| n.get(name))
-                .or_else(|| content.get("record").and_then(|r| r.get(name)));
-            crate::web::record::plain_text(value, ",")
-        };
+        let content = StoredContent::open(keys, branch, &id, &sealed)?;
+        let field = |name: &str| -> String { content.text(name, ",") };
         let receipt: Option<i64> = col(row, "receipt_no")?;
         let supersedes: Option<String> = col(row, "supersedes")?;
         let cells = [
@@ -120,7 +105,7 @@ pub async fn export_csv_as<W: Write + ?Sized>(
     }
     writer
         .flush()
-        .map_err(|e| AdminError::Io(format!("writing the export failed: {:?}", e.kind())))?;
+        .map_err(|e| ServiceError::Io(format!("writing the export failed: {:?}", e.kind())))?;
     let mut conn = db.pool().acquire().await?;
     audit::record(
         &mut conn,

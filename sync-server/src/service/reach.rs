@@ -7,7 +7,7 @@
 
 use serde_json::{json, Value};
 
-use super::{AdminError, Result};
+use super::{Result, ServiceError};
 use crate::db::{col, Db};
 
 pub async fn device(db: &Db, device_id: &str) -> Result<Value> {
@@ -16,7 +16,7 @@ pub async fn device(db: &Db, device_id: &str) -> Result<Value> {
         .fetch_optional(db.pool())
         .await?;
     let Some(row) = row else {
-        return Err(AdminError::NotFound(format!(
+        return Err(ServiceError::NotFound(format!(
             "no device with id {device_id}"
         )));
     };
@@ -57,7 +57,7 @@ pub async fn user(db: &Db, email: &str) -> Result<Value> {
         .fetch_optional(db.pool())
         .await?;
     let Some(row) = row else {
-        return Err(AdminError::NotFound("no account with this email".into()));
+        return Err(ServiceError::NotFound("no account with this email".into()));
     };
     let role: String = col(&row, "role")?;
     let branch: Option<String> = col(&row, "branch")?;

@@ -11,8 +11,8 @@ use perisai_core::incentive::{Scheme, SchemeBook};
 use perisai_core::tariff::YearMonth;
 use sqlx::AnyConnection;
 
-use crate::admin::{AdminError, Result, CLI_ACTOR};
 use crate::db::{audit, col, Db};
+use crate::service::{Result, ServiceError, CLI_ACTOR};
 
 /// The month before `m` (saturates at 0001-01).
 pub fn previous(m: YearMonth) -> YearMonth {
@@ -39,7 +39,7 @@ pub async fn book_for(conn: &mut AnyConnection, wadah_id: &str) -> Result<Scheme
     for row in &rows {
         let from: String = col(row, "effective_from")?;
         let from = YearMonth::parse(&from)
-            .ok_or_else(|| AdminError::Invalid("a Wadah scheme month is damaged".into()))?;
+            .ok_or_else(|| ServiceError::Invalid("a Wadah scheme month is damaged".into()))?;
         windows.push((from, col(row, "scheme_id")?));
     }
     let mut schemes: Vec<Scheme> = Vec::new();
@@ -57,14 +57,14 @@ pub async fn book_for(conn: &mut AnyConnection, wadah_id: &str) -> Result<Scheme
         let mut scheme = library
             .get(id)
             .cloned()
-            .ok_or_else(|| AdminError::Invalid(format!("unknown incentive scheme {id}")))?;
+            .ok_or_else(|| ServiceError::Invalid(format!("unknown incentive scheme {id}")))?;
         scheme.id = format!("{id}@{from}");
         scheme.effective_from = *from;
         scheme.effective_to = windows.get(i + 1).map(|(next, _)| previous(*next));
         schemes.push(scheme);
     }
     SchemeBook::from_schemes(schemes)
-        .map_err(|e| AdminError::Invalid(format!("the Wadah's schemes do not fit together: {e}")))
+        .map_err(|e| ServiceError::Invalid(format!("the Wadah's schemes do not fit together: {e}")))
 }
 
 /// `admin assign-scheme --wadah ID --scheme S --from YYYY-MM`: from that month on, the Wadah's
@@ -75,13 +75,13 @@ pub async fn book_for(conn: &mut AnyConnection, wadah_id: &str) -> Result<Scheme
 /// scheme for an issued month would turn into adjustment lines nobody earned). Audited.
 pub async fn assign(db: &Db, wadah_id: &str, scheme_id: &str, from: &str) -> Result<bool> {
     let from = YearMonth::parse(from.trim()).ok_or_else(|| {
-        AdminError::Invalid("--from harus YYYY-MM / --from must be YYYY-MM".into())
+        ServiceError::Invalid("--from harus YYYY-MM / --from must be YYYY-MM".into())
     })?;
     let library = SchemeBook::builtin();
     if library.get(scheme_id).is_none() {
         let known: Vec<&str> = library.schemes().iter().map(|s| s.id.as_str()).collect();
         let known = known.join(", ");
-        return Err(AdminError::NotFound(format!(
+        return Err(ServiceError::NotFound(format!(
             "skema insentif tidak dikenal: {scheme_id} (yang ada: {known}) / \
              unknown incentive scheme {scheme_id} (known: {known})"
         )));
@@ -92,7 +92,7 @@ pub async fn assign(db: &Db, wadah_id: &str, scheme_id: &str, from: &str) -> Res
         .fetch_optional(&mut *tx)
         .await?;
     let Some(branch) = branch else {
-        return Err(AdminError::NotFound(format!(
+        return Err(ServiceError::NotFound(format!(
             "tidak ada Wadah dengan id {wadah_id} / no Wadah with id {wadah_id}"
         )));
     };
@@ -167,7 +167,7 @@ async fn refuse_issued(conn: &mut AnyConnection, branch: &str, from: YearMonth) 
     match latest {
         Some(latest) if latest >= from => {
             let earliest = latest.next();
-            Err(AdminError::Conflict(format!(
+            Err(ServiceError::Conflict(format!(
                 "cabang {branch} sudah menerbitkan laporan insentif sampai {latest}: skema baru \
                  paling cepat berlaku {earliest} / branch {branch} already issued statements up \
                  to {latest}: a new scheme can start from {earliest} at the earliest"
@@ -186,10 +186,10 @@ mod tests {
         let db = Db::open(&format!("sqlite:{}", dir.path().join("p.db").display()))
             .await
             .unwrap();
-        crate::admin::org::create_branch(&db, "KC01", "Satu", None)
+        crate::service::org::create_branch(&db, "KC01", "Satu", None)
             .await
             .unwrap();
-        let wadah = crate::admin::org::create_wadah(&db, "KC01", "Koperasi")
+        let wadah = crate::service::org::create_wadah(&db, "KC01", "Koperasi")
             .await
             .unwrap();
         (dir, db, wadah)
@@ -232,12 +232,14 @@ mod tests {
         };
         assert_eq!(default, SchemeBook::builtin());
         let unknown = assign(&db, &wadah, "skema-karangan", "2026-01").await;
-        assert!(matches!(unknown, Err(AdminError::NotFound(ref e)) if e.contains("perisai-2022")));
+        assert!(
+            matches!(unknown, Err(ServiceError::NotFound(ref e)) if e.contains("perisai-2022"))
+        );
         let nobody = assign(&db, "no-such-wadah", "perisai-2022", "2026-01").await;
-        assert!(matches!(nobody, Err(AdminError::NotFound(_))));
+        assert!(matches!(nobody, Err(ServiceError::NotFound(_))));
         for bad in ["2026-13", "2026-1", "Januari 2026", ""] {
             let refused = assign(&db, &wadah, "perisai-2022", bad).await;
-            assert!(matches!(refused, Err(AdminError::Invalid(_))), "{bad}");
+            assert!(matches!(refused, Err(ServiceError::Invalid(_))), "{bad}");
         }
         assert!(rows(&db).await.is_empty());
 
@@ -272,7 +274,7 @@ mod tests {
         for month in ["2026-05", "2026-04", "2025-01"] {
             let refused = assign(&db, &wadah, "perisai-2022", month).await;
             assert!(
-                matches!(refused, Err(AdminError::Conflict(ref e)) if e.contains("2026-06")),
+                matches!(refused, Err(ServiceError::Conflict(ref e)) if e.contains("2026-06")),
                 "{month}: {refused:?}"
             );
         }

@@ -18,9 +18,9 @@ use perisai_core::seal::Purpose;
 use perisai_core::tariff::YearMonth;
 use sqlx::AnyConnection;
 
-use crate::admin::Result;
 use crate::db::col;
 use crate::keys::ServerKeys;
+use crate::service::Result;
 
 /// The facts of a branch, or of one agent of it.
 pub async fn gather(

@@ -137,7 +137,7 @@ struct DeviceHead {
 async fn known_signing_keys(db: &Db, keys: &ServerKeys) -> Result<Vec<(String, Vec<u8>)>> {
     let mut known = vec![(keys.fingerprint(), keys.public_key())];
     let mut conn = db.pool().acquire().await?;
-    if let Some(book) = crate::key_rotation::BookRows::read(&mut conn)
+    if let Some(book) = crate::keys::rotation::BookRows::read(&mut conn)
         .await?
         .book()?
     {

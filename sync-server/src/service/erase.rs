@@ -24,7 +24,7 @@
 use perisai_core::seal::Purpose;
 use serde_json::{json, Value};
 
-use super::{AdminError, Result, CLI_ACTOR};
+use super::{Result, ServiceError, CLI_ACTOR};
 use crate::db::{audit, col, now_ms, rfc3339, Db};
 use crate::keys::ServerKeys;
 
@@ -57,7 +57,7 @@ fn clean_reference(reference: &str) -> Result<String> {
     let reference = reference.trim();
     let allowed = |c: char| c.is_ascii_alphanumeric() || " /.-_:".contains(c);
     if reference.is_empty() || reference.chars().count() > 100 || !reference.chars().all(allowed) {
-        return Err(AdminError::Invalid(
+        return Err(ServiceError::Invalid(
             "--reference harus 1–100 huruf, angka, spasi atau / . - _ : (nomor surat permintaan, \
              bukan data pribadi) / --reference must be 1 to 100 letters, digits, spaces or \
              / . - _ : (the request's letter number, not personal data)"
@@ -116,12 +116,12 @@ pub async fn erase(
     let sealed: Vec<u8> = col(row, "content")?;
     let aad = format!("{branch}/{record_id}");
     let content: Value = serde_json::from_slice(&keys.open(Purpose::Record, &aad, &sealed)?)
-        .map_err(|_| AdminError::Invalid("the stored content of the record is damaged".into()))?;
+        .map_err(|_| ServiceError::Invalid("the stored content of the record is damaged".into()))?;
     if is_erased(&content) {
         return Ok(Erased::Already { branch });
     }
     let erased = serde_json::to_vec(&erased_content(&content, now))
-        .map_err(|_| AdminError::Invalid("the erased content cannot be written".into()))?;
+        .map_err(|_| ServiceError::Invalid("the erased content cannot be written".into()))?;
     sqlx::query(
         "UPDATE enrollments SET content = $1, nik_hmac = NULL, phone_hmac = NULL
          WHERE branch = $2 AND id = $3",

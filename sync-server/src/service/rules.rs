@@ -13,7 +13,7 @@
 use perisai_core::tariff::RuleBook;
 use sqlx::AnyConnection;
 
-use super::{AdminError, Result, CLI_ACTOR};
+use super::{Result, ServiceError, CLI_ACTOR};
 use crate::db::{audit, col, now_ms, Db};
 
 /// Largest rule-set file accepted (the shipped ones are a few kilobytes).
@@ -29,10 +29,10 @@ pub async fn book(conn: &mut AnyConnection) -> Result<RuleBook> {
         let id: String = col(row, "rule_set_id")?;
         let body: String = col(row, "body")?;
         let update = RuleBook::from_json(&body)
-            .map_err(|e| AdminError::Invalid(format!("published rule set {id}: {e}")))?;
+            .map_err(|e| ServiceError::Invalid(format!("published rule set {id}: {e}")))?;
         book = book
             .merged(update)
-            .map_err(|e| AdminError::Invalid(format!("published rule set {id}: {e}")))?;
+            .map_err(|e| ServiceError::Invalid(format!("published rule set {id}: {e}")))?;
     }
     Ok(book)
 }
@@ -41,23 +41,23 @@ pub async fn book(conn: &mut AnyConnection) -> Result<RuleBook> {
 /// whether anything changed.
 pub async fn publish(db: &Db, json: &str) -> Result<(Vec<String>, bool)> {
     if json.len() > MAX_FILE_BYTES {
-        return Err(AdminError::Invalid(format!(
+        return Err(ServiceError::Invalid(format!(
             "the rule-set file is larger than {MAX_FILE_BYTES} bytes"
         )));
     }
     let update =
-        RuleBook::from_json(json).map_err(|e| AdminError::Invalid(format!("rule set: {e}")))?;
+        RuleBook::from_json(json).map_err(|e| ServiceError::Invalid(format!("rule set: {e}")))?;
     let mut tx = db.begin_write().await?;
     let current = book(&mut tx).await?;
     current
         .merged(update.clone())
-        .map_err(|e| AdminError::Invalid(format!("rule set does not fit the book: {e}")))?;
+        .map_err(|e| ServiceError::Invalid(format!("rule set does not fit the book: {e}")))?;
     let mut ids = Vec::new();
     let mut changed = false;
     for set in update.rule_sets() {
         // Stored one per row, as a device receives them: each row loads on its own.
         let body = serde_json::to_string(set)
-            .map_err(|e| AdminError::Invalid(format!("rule set: {e}")))?;
+            .map_err(|e| ServiceError::Invalid(format!("rule set: {e}")))?;
         ids.push(set.id.clone());
         let same = current
             .get(&set.id)
@@ -90,4 +90,42 @@ pub async fn publish(db: &Db, json: &str) -> Result<(Vec<String>, bool)> {
     }
     tx.commit().await?;
     Ok((ids, changed))
+}
+
+/// The rule sets in force in this process: the devices' built-in book plus what was published,
+/// as of the last [`RulesInForce::refresh`]. Shared by the request handlers and ingest.
+pub struct RulesInForce(std::sync::RwLock<std::sync::Arc<RuleBook>>);
+
+impl RulesInForce {
+    /// The built-in book, until the first refresh.
+    pub fn builtin() -> RulesInForce {
+        RulesInForce(std::sync::RwLock::new(std::sync::Arc::new(
+            RuleBook::builtin(),
+        )))
+    }
+
+    /// The book in force.
+    pub fn current(&self) -> std::sync::Arc<RuleBook> {
+        match self.0.read() {
+            Ok(book) => book.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Reloads the published rule sets; a failure keeps the book in force (and is logged).
+    pub async fn refresh(&self, db: &Db) {
+        let loaded = match db.pool().acquire().await {
+            Ok(mut conn) => book(&mut conn).await,
+            Err(e) => Err(e.into()),
+        };
+        match loaded {
+            Ok(book) => match self.0.write() {
+                Ok(mut slot) => *slot = std::sync::Arc::new(book),
+                Err(poisoned) => *poisoned.into_inner() = std::sync::Arc::new(book),
+            },
+            Err(e) => {
+                tracing::error!(error = %e, "published rule sets not loaded; keeping the book in force")
+            }
+        }
+    }
 }

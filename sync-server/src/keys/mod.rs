@@ -2,8 +2,8 @@
 //!
 //! - `server-signing.key`: the P-256 signing key (PKCS#8, 0600) that signs activation answers,
 //!   acknowledgements, downsync answers and wipe commands. Devices pin its public key. It can be
-//!   rotated (`crate::key_rotation`): the database names the current key, and every instance
-//!   picks up a new state within `key_rotation::REFRESH_EVERY` ([`ServerKeys::refresh`]).
+//!   rotated (`crate::keys::rotation`): the database names the current key, and every instance
+//!   picks up a new state within `rotation::REFRESH_EVERY` ([`ServerKeys::refresh`]).
 //! - `server-secret.key`: 32 random bytes (0600). HKDF derives from it the key that seals record
 //!   content at rest, and the HMAC keys of the NIK index, the phone index and activation codes.
 //!
@@ -29,7 +29,9 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::db::{now_ms, rfc3339, Db};
-use crate::key_rotation::{self, BookRows, KeyBook};
+use rotation::{BookRows, KeyBook};
+
+pub mod rotation;
 
 pub const SIGNING_KEY_FILE: &str = "server-signing.key";
 pub const SECRET_FILE: &str = "server-secret.key";
@@ -151,13 +153,13 @@ impl ServerKeys {
             return Err(KeyError::Mismatch("secret"));
         }
         let in_folder = self.public_key();
-        key_rotation::book_of(db, &in_folder, &rfc3339(now_ms())).await?;
+        rotation::book_of(db, &in_folder, &rfc3339(now_ms())).await?;
         self.reload(db).await
     }
 
     /// Loads the signing state again if the database's changed (a rotation step, by the
     /// operator command or through another instance). Serving instances call it every
-    /// `key_rotation::REFRESH_EVERY`; a failure keeps the key in force, and is logged.
+    /// `rotation::REFRESH_EVERY`; a failure keeps the key in force, and is logged.
     pub async fn refresh(&self, db: &Db) {
         if let Err(e) = self.reload(db).await {
             tracing::error!(error = %e, "signing key state not reloaded; keeping the key in force");
@@ -175,7 +177,7 @@ impl ServerKeys {
         let book = rows
             .book()?
             .ok_or_else(|| KeyError::Rotation("the database has no key book".into()))?;
-        let signer = key_rotation::load_current(&self.dir, &book)?;
+        let signer = rotation::load_current(&self.dir, &book)?;
         let loaded = SigningKey::new(signer, Some(book), rows)?;
         let before = self.fingerprint();
         if loaded.fingerprint != before {

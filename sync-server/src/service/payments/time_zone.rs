@@ -9,8 +9,8 @@ use chrono::{DateTime, FixedOffset, Offset, TimeZone, Utc};
 use perisai_core::tariff::YearMonth;
 use sqlx::AnyConnection;
 
-use crate::admin::{AdminError, CLI_ACTOR};
 use crate::db::{audit, col, Db};
+use crate::service::{ServiceError, CLI_ACTOR};
 
 /// WIB, the default when a branch has no row in `branch_time_zones`.
 pub const WIB_MINUTES: i32 = 7 * 60;
@@ -24,14 +24,14 @@ const NAMED: [(&str, i32); 3] = [("WIB", 7 * 60), ("WITA", 8 * 60), ("WIT", 9 * 
 
 /// Minutes east of UTC from `+HH:MM` / `-HH:MM` or `WIB`, `WITA`, `WIT` (any case), within
 /// [`MIN_MINUTES`]..=[`MAX_MINUTES`].
-pub fn parse_offset(text: &str) -> Result<i32, AdminError> {
+pub fn parse_offset(text: &str) -> Result<i32, ServiceError> {
     let text = text.trim();
     if let Some((_, minutes)) = NAMED.iter().find(|(n, _)| n.eq_ignore_ascii_case(text)) {
         return Ok(*minutes);
     }
     let refused = || {
         let (min, max) = (format_offset(MIN_MINUTES), format_offset(MAX_MINUTES));
-        AdminError::Invalid(format!(
+        ServiceError::Invalid(format!(
             "zona waktu harus +HH:MM antara {min} dan {max}, atau WIB, WITA, WIT / the UTC \
              offset must be +HH:MM between {min} and {max}, or WIB, WITA, WIT"
         ))
@@ -72,9 +72,9 @@ pub fn format_offset(minutes: i32) -> String {
 ///
 /// What reads it from then on: imports (a payment's month is that of its confirmation there),
 /// statements (a month can be issued once it is over there) and the facts of each statement.
-pub async fn set(db: &Db, branch: &str, minutes: i32) -> Result<bool, AdminError> {
+pub async fn set(db: &Db, branch: &str, minutes: i32) -> Result<bool, ServiceError> {
     if !(MIN_MINUTES..=MAX_MINUTES).contains(&minutes) {
-        return Err(AdminError::Invalid(format!(
+        return Err(ServiceError::Invalid(format!(
             "zona waktu di luar jangkauan: {0} / UTC offset out of range: {0}",
             format_offset(minutes)
         )));
@@ -85,7 +85,7 @@ pub async fn set(db: &Db, branch: &str, minutes: i32) -> Result<bool, AdminError
         .fetch_optional(&mut *tx)
         .await?;
     if found.is_none() {
-        return Err(AdminError::NotFound(format!(
+        return Err(ServiceError::NotFound(format!(
             "tidak ada cabang dengan kode {branch} / no branch with code {branch}"
         )));
     }
@@ -228,7 +228,7 @@ mod tests {
         let db = Db::open(&format!("sqlite:{}", dir.path().join("p.db").display()))
             .await
             .unwrap();
-        crate::admin::org::create_branch(&db, "KC01", "Satu", None)
+        crate::service::org::create_branch(&db, "KC01", "Satu", None)
             .await
             .unwrap();
         let read = |db: Db| async move {
@@ -243,11 +243,11 @@ mod tests {
         assert_eq!(read(db.clone()).await, offset(-210));
         assert!(matches!(
             set(&db, "KC99", 480).await,
-            Err(AdminError::NotFound(_))
+            Err(ServiceError::NotFound(_))
         ));
         assert!(matches!(
             set(&db, "KC01", 900).await,
-            Err(AdminError::Invalid(_))
+            Err(ServiceError::Invalid(_))
         ));
         let audited: Vec<String> = sqlx::query_scalar(
             "SELECT detail FROM audit_log WHERE action = 'branch.set_time_zone' ORDER BY id",

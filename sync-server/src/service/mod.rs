@@ -16,17 +16,20 @@
 pub mod access;
 pub mod backup;
 pub mod check;
+pub mod content;
 pub mod erase;
 pub mod export;
+pub mod feed;
 pub mod org;
 pub mod password_rule;
+pub mod payments;
 pub mod reach;
 pub mod review;
 pub mod rules;
 
 /// Why an admin command failed: the message is for the operator's terminal (no personal data).
 #[derive(Debug, thiserror::Error)]
-pub enum AdminError {
+pub enum ServiceError {
     #[error("{0}")]
     Invalid(String),
     #[error("{0}")]
@@ -41,7 +44,7 @@ pub enum AdminError {
     Io(String),
 }
 
-pub type Result<T> = std::result::Result<T, AdminError>;
+pub type Result<T> = std::result::Result<T, ServiceError>;
 
 /// Who the audit log names for commands run from the operator CLI.
 pub const CLI_ACTOR: &str = "admin-cli";
@@ -50,7 +53,7 @@ pub const CLI_ACTOR: &str = "admin-cli";
 pub(crate) fn clean_name(what: &str, name: &str) -> Result<String> {
     let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(AdminError::Invalid(format!(
+        return Err(ServiceError::Invalid(format!(
             "{what} must be 1 to 200 characters"
         )));
     }
@@ -73,11 +76,11 @@ pub(crate) async fn one_record(
     .fetch_all(conn)
     .await?;
     match rows.len() {
-        0 => Err(AdminError::NotFound(format!(
+        0 => Err(ServiceError::NotFound(format!(
             "no record with id {record_id}"
         ))),
         1 => Ok(rows.remove(0)),
-        _ => Err(AdminError::Invalid(
+        _ => Err(ServiceError::Invalid(
             "several branches hold this record id; name one with --branch".into(),
         )),
     }

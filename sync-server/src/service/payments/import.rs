@@ -53,10 +53,10 @@ use sqlx::AnyConnection;
 
 use super::participant::{self, Key, NotFound, Participant};
 use super::{cash, flag_kind, time_zone, DAY_MS};
-use crate::admin::{AdminError, Result, CLI_ACTOR};
 use crate::db::flags::{self, Flag};
 use crate::db::{audit, Db};
 use crate::keys::ServerKeys;
+use crate::service::{Result, ServiceError, CLI_ACTOR};
 
 /// The header, exactly.
 pub const HEADER: [&str; 5] = [
@@ -536,7 +536,7 @@ pub async fn import_file(
     now_ms: i64,
 ) -> Result<Report> {
     let file = std::fs::File::open(path)
-        .map_err(|e| AdminError::Io(format!("cannot read the payments file: {:?}", e.kind())))?;
+        .map_err(|e| ServiceError::Io(format!("cannot read the payments file: {:?}", e.kind())))?;
     import(db, keys, book, std::io::BufReader::new(file), now_ms).await
 }
 

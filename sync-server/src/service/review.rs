@@ -8,7 +8,7 @@
 
 use perisai_core::seal::Purpose;
 
-use super::{AdminError, Result, CLI_ACTOR};
+use super::{Result, ServiceError, CLI_ACTOR};
 use crate::db::{audit, col, now_ms, Db};
 use crate::keys::ServerKeys;
 
@@ -25,18 +25,18 @@ pub async fn decide(
     actor: &str,
 ) -> Result<String> {
     if !DECISIONS.contains(&decision) {
-        return Err(AdminError::Invalid(
+        return Err(ServiceError::Invalid(
             "decision must be approved, rejected or has_issues".into(),
         ));
     }
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     if decision != "approved" && reason.is_none() {
-        return Err(AdminError::Invalid(format!(
+        return Err(ServiceError::Invalid(format!(
             "a {decision} decision needs --reason"
         )));
     }
     if reason.is_some_and(|r| r.chars().count() > 1000) {
-        return Err(AdminError::Invalid(
+        return Err(ServiceError::Invalid(
             "the reason is longer than 1000 characters".into(),
         ));
     }
@@ -55,18 +55,18 @@ pub async fn decide(
     let nik_hmac: Option<String> = col(row, "nik_hmac")?;
     match status.as_str() {
         "rejected_at_ingest" | "superseded" => {
-            return Err(AdminError::Conflict(format!(
+            return Err(ServiceError::Conflict(format!(
                 "the record is {status} and cannot be decided"
             )))
         }
         "received" => {}
         previous if previous == decision => {
-            return Err(AdminError::Conflict(format!(
+            return Err(ServiceError::Conflict(format!(
                 "the record is already {decision}"
             )))
         }
         _ if reason.is_none() => {
-            return Err(AdminError::Invalid(
+            return Err(ServiceError::Invalid(
                 "reversing a decision needs --reason".into(),
             ))
         }
@@ -99,8 +99,8 @@ pub async fn decide(
         .execute(&mut *tx)
         .await?;
     let payment_code_issued = if decision == "approved" {
-        let had = crate::payments::code::of_record(&mut tx, &branch, record_id).await?;
-        crate::payments::code::issue(
+        let had = crate::service::payments::code::of_record(&mut tx, &branch, record_id).await?;
+        crate::service::payments::code::issue(
             &mut tx,
             &branch,
             record_id,

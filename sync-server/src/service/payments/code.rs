@@ -1,5 +1,5 @@
 //! The payment code (*kode iuran*, DOMAIN.md §6): issued by the server when a record is first
-//! approved (inside `admin::review::decide`, in the decision's transaction), sent to the agent's
+//! approved (inside `service::review::decide`, in the decision's transaction), sent to the agent's
 //! device with the decision, and quoted by the participant at the payment channel.
 //!
 //! Shape: 12 digits, the first not 0, the last a Luhn check digit, so a mistyped digit or two
@@ -13,8 +13,8 @@
 
 use sqlx::AnyConnection;
 
-use crate::admin::AdminError;
 use crate::keys::random_bytes;
+use crate::service::ServiceError;
 
 /// Digits of a payment code, check digit included.
 pub const LEN: usize = 12;
@@ -48,13 +48,13 @@ pub fn is_valid(text: &str) -> bool {
 }
 
 /// A new random code.
-pub fn draw() -> Result<String, AdminError> {
+pub fn draw() -> Result<String, ServiceError> {
     let bytes = random_bytes::<8>()?;
     // 11 digits, the first 1–9: 9·10¹⁰ codes (the modulo bias of a 64-bit draw is negligible).
     let n = 10_000_000_000 + u64::from_le_bytes(bytes) % 90_000_000_000;
     let payload = n.to_string();
     let check = luhn_digit(&payload)
-        .ok_or_else(|| AdminError::Invalid("payment code payload is not digits".into()))?;
+        .ok_or_else(|| ServiceError::Invalid("payment code payload is not digits".into()))?;
     Ok(format!("{payload}{check}"))
 }
 
@@ -68,7 +68,7 @@ pub async fn issue(
     agent_id: &str,
     nik_hmac: Option<&str>,
     now_ms: i64,
-) -> Result<String, AdminError> {
+) -> Result<String, ServiceError> {
     for _ in 0..8 {
         let code = draw()?;
         sqlx::query(
@@ -87,7 +87,7 @@ pub async fn issue(
             return Ok(held);
         }
     }
-    Err(AdminError::Conflict(
+    Err(ServiceError::Conflict(
         "no free payment code could be drawn; try again".into(),
     ))
 }

@@ -1,6 +1,6 @@
 //! Branches, Wadah, agents and user accounts.
 
-use super::{clean_name, new_id, AdminError, Result, CLI_ACTOR};
+use super::{clean_name, new_id, Result, ServiceError, CLI_ACTOR};
 use crate::db::{audit, is_unique_violation, now_ms, Db};
 use crate::keys::{hex, random_bytes};
 use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
@@ -20,7 +20,7 @@ pub async fn create_branch(
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        return Err(AdminError::Invalid(
+        return Err(ServiceError::Invalid(
             "branch code must be 1 to 32 letters, digits, '-' or '_'".into(),
         ));
     }
@@ -34,7 +34,7 @@ pub async fn create_branch(
             .fetch_optional(&mut *tx)
             .await?;
         if found.is_none() {
-            return Err(AdminError::NotFound(format!(
+            return Err(ServiceError::NotFound(format!(
                 "no branch with code {parent}"
             )));
         }
@@ -53,7 +53,7 @@ pub async fn create_branch(
     .await;
     match inserted {
         Err(e) if is_unique_violation(&e) => {
-            return Err(AdminError::Conflict(format!(
+            return Err(ServiceError::Conflict(format!(
                 "branch {code} already exists"
             )))
         }
@@ -83,7 +83,7 @@ pub async fn create_wadah(db: &Db, branch: &str, name: &str) -> Result<String> {
         .fetch_optional(&mut *tx)
         .await?;
     if found.is_none() {
-        return Err(AdminError::NotFound(format!(
+        return Err(ServiceError::NotFound(format!(
             "no branch with code {branch}"
         )));
     }
@@ -116,7 +116,7 @@ pub async fn create_agent(db: &Db, wadah: &str, name: &str) -> Result<String> {
         .fetch_optional(&mut *tx)
         .await?;
     let Some(branch) = branch else {
-        return Err(AdminError::NotFound(format!("no Wadah with id {wadah}")));
+        return Err(ServiceError::NotFound(format!("no Wadah with id {wadah}")));
     };
     let now = now_ms();
     sqlx::query(
@@ -157,7 +157,7 @@ pub async fn create_user(
     password: &str,
 ) -> Result<String> {
     if !ROLES.contains(&role) {
-        return Err(AdminError::Invalid(
+        return Err(ServiceError::Invalid(
             "role must be admin, supervisor or wadah".into(),
         ));
     }
@@ -166,22 +166,22 @@ pub async fn create_user(
         || email.split('@').filter(|p| !p.is_empty()).count() != 2
         || email.contains(char::is_whitespace)
     {
-        return Err(AdminError::Invalid("email is not an address".into()));
+        return Err(ServiceError::Invalid("email is not an address".into()));
     }
     if let Some(problem) = super::password_rule::problem(password, &email) {
-        return Err(AdminError::Invalid(problem));
+        return Err(ServiceError::Invalid(problem));
     }
     let salt = SaltString::generate(&mut OsRng);
     let hash = Argon2::default()
         .hash_password(password.as_bytes(), &salt)
-        .map_err(|_| AdminError::Invalid("password could not be hashed".into()))?
+        .map_err(|_| ServiceError::Invalid("password could not be hashed".into()))?
         .to_string();
     let id = new_id();
     let mut tx = db.begin_write().await?;
     let (branch, wadah) = match role {
         "supervisor" => {
             let Some(branch) = branch else {
-                return Err(AdminError::Invalid("a supervisor needs --branch".into()));
+                return Err(ServiceError::Invalid("a supervisor needs --branch".into()));
             };
             let found: Option<String> =
                 sqlx::query_scalar("SELECT code FROM branches WHERE code = $1")
@@ -189,7 +189,7 @@ pub async fn create_user(
                     .fetch_optional(&mut *tx)
                     .await?;
             if found.is_none() {
-                return Err(AdminError::NotFound(format!(
+                return Err(ServiceError::NotFound(format!(
                     "no branch with code {branch}"
                 )));
             }
@@ -197,7 +197,9 @@ pub async fn create_user(
         }
         "wadah" => {
             let Some(wadah) = wadah else {
-                return Err(AdminError::Invalid("a wadah account needs --wadah".into()));
+                return Err(ServiceError::Invalid(
+                    "a wadah account needs --wadah".into(),
+                ));
             };
             let found: Option<String> =
                 sqlx::query_scalar("SELECT branch FROM wadah WHERE id = $1")
@@ -205,7 +207,7 @@ pub async fn create_user(
                     .fetch_optional(&mut *tx)
                     .await?;
             let Some(wadah_branch) = found else {
-                return Err(AdminError::NotFound(format!("no Wadah with id {wadah}")));
+                return Err(ServiceError::NotFound(format!("no Wadah with id {wadah}")));
             };
             (Some(wadah_branch), Some(wadah.to_string()))
         }
@@ -226,7 +228,7 @@ pub async fn create_user(
     .await;
     match inserted {
         Err(e) if is_unique_violation(&e) => {
-            return Err(AdminError::Conflict(
+            return Err(ServiceError::Conflict(
                 "an account with this email already exists".into(),
             ))
         }

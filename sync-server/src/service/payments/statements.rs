@@ -23,9 +23,9 @@ use sqlx::AnyConnection;
 
 use super::schemes::{self, previous};
 use super::{cash, facts, time_zone};
-use crate::admin::{AdminError, Result, CLI_ACTOR};
 use crate::db::{audit, col, Db};
 use crate::keys::ServerKeys;
+use crate::service::{Result, ServiceError, CLI_ACTOR};
 
 /// What issuing did in one branch.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -59,13 +59,13 @@ fn kind_name(kind: LineKind) -> &'static str {
 fn local(now_ms: i64, offset: FixedOffset) -> Result<DateTime<FixedOffset>> {
     DateTime::from_timestamp_millis(now_ms)
         .map(|at| at.with_timezone(&offset))
-        .ok_or_else(|| AdminError::Invalid("the clock is out of range".into()))
+        .ok_or_else(|| ServiceError::Invalid("the clock is out of range".into()))
 }
 
 /// Issues `month` for every branch. `now_ms` is the issuing time (passed in for tests).
 pub async fn issue(db: &Db, keys: &ServerKeys, month: &str, now_ms: i64) -> Result<Issued> {
     let month = YearMonth::parse(month)
-        .ok_or_else(|| AdminError::Invalid("--month must be YYYY-MM".into()))?;
+        .ok_or_else(|| ServiceError::Invalid("--month must be YYYY-MM".into()))?;
     let branches: Vec<String> = sqlx::query_scalar("SELECT code FROM branches ORDER BY code")
         .fetch_all(db.pool())
         .await?;
@@ -102,9 +102,9 @@ async fn refusal(
 ) -> Result<()> {
     let offset = time_zone::offset_of(conn, branch).await?;
     let ends = time_zone::month_start_ms(month.next(), offset)
-        .ok_or_else(|| AdminError::Invalid("the month is out of range".into()))?;
+        .ok_or_else(|| ServiceError::Invalid("the month is out of range".into()))?;
     if now_ms < ends {
-        return Err(AdminError::Invalid(format!(
+        return Err(ServiceError::Invalid(format!(
             "{month} has not ended yet in branch {branch}; statements are issued after the month"
         )));
     }
@@ -119,12 +119,12 @@ async fn refusal(
     }
     if let Some(latest) = issued.iter().max() {
         if *latest > month {
-            return Err(AdminError::Conflict(format!(
+            return Err(ServiceError::Conflict(format!(
                 "branch {branch} already issued {latest}; {month} can no longer be issued"
             )));
         }
         if *latest < previous(month) {
-            return Err(AdminError::Conflict(format!(
+            return Err(ServiceError::Conflict(format!(
                 "branch {branch} last issued {latest}: issue {} first",
                 latest.next()
             )));
@@ -180,7 +180,7 @@ async fn issue_branch(
                     issued: &issued,
                 },
             )
-            .map_err(|e| AdminError::Invalid(format!("agent {agent_id}: {e}")))?;
+            .map_err(|e| ServiceError::Invalid(format!("agent {agent_id}: {e}")))?;
             store(&mut tx, branch, "agent", &agent_id, &statement).await?;
             report.agents += 1;
             report.total += statement.total;
@@ -189,7 +189,7 @@ async fn issue_branch(
         let pairs: Vec<(&str, &Statement)> =
             statements.iter().map(|(a, s)| (a.as_str(), s)).collect();
         let statement = wadah_statement(&book, month, Status::Confirmed, &as_of, &pairs)
-            .map_err(|e| AdminError::Invalid(format!("Wadah {wadah_id}: {e}")))?;
+            .map_err(|e| ServiceError::Invalid(format!("Wadah {wadah_id}: {e}")))?;
         store(&mut tx, branch, "wadah", &wadah_id, &statement).await?;
         report.wadah += 1;
     }
@@ -217,7 +217,7 @@ async fn store(
     statement: &Statement,
 ) -> Result<()> {
     let body = serde_json::to_string(statement)
-        .map_err(|e| AdminError::Invalid(format!("statement not serialisable: {e}")))?;
+        .map_err(|e| ServiceError::Invalid(format!("statement not serialisable: {e}")))?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO statements (branch, month, holder_kind, holder_id, acquisition, contribution,
              adjustments, total, body, issued_ms)
@@ -270,7 +270,7 @@ pub async fn issued_of(
         .iter()
         .map(|b| {
             serde_json::from_str(b)
-                .map_err(|_| AdminError::Invalid("a stored statement is damaged".into()))
+                .map_err(|_| ServiceError::Invalid("a stored statement is damaged".into()))
         })
         .collect()
 }
@@ -304,7 +304,7 @@ pub async fn provisional(
             issued: &issued,
         },
     )
-    .map_err(|e| AdminError::Invalid(format!("provisional statement: {e}")))
+    .map_err(|e| ServiceError::Invalid(format!("provisional statement: {e}")))
 }
 
 /// The agent's issued statements after `from` (the `statements.id` cursor), settled ones only.
@@ -333,7 +333,7 @@ pub async fn issued_since(
     .bind(page)
     .fetch_all(conn)
     .await?;
-    let settled = crate::feed::settled_prefix(&rows, "issued_ms", cutoff_ms)?;
+    let settled = crate::service::feed::settled_prefix(&rows, "issued_ms", cutoff_ms)?;
     let mut result = StatementPage {
         items: Vec::new(),
         cursor: from,

@@ -67,7 +67,7 @@ pub async fn find(
     conn: &mut AnyConnection,
     keys: &ServerKeys,
     key: &Key,
-) -> Result<Result<Participant, NotFound>, crate::admin::AdminError> {
+) -> Result<Result<Participant, NotFound>, crate::service::ServiceError> {
     find_within(conn, keys, key, None).await
 }
 
@@ -78,7 +78,7 @@ pub async fn find_within(
     keys: &ServerKeys,
     key: &Key,
     branches: Option<&[String]>,
-) -> Result<Result<Participant, NotFound>, crate::admin::AdminError> {
+) -> Result<Result<Participant, NotFound>, crate::service::ServiceError> {
     const COLUMNS: &str = "e.branch, e.id, e.agent_id, e.status, e.content";
     let mut rows: Vec<AnyRow> = match key {
         Key::Nik(nik) => {

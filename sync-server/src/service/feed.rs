@@ -17,11 +17,11 @@ use perisai_core::protocol::downsync::{DecisionItem, DeviceCommand, NikTagList};
 use perisai_core::seal::Purpose;
 use sqlx::AnyConnection;
 
-use crate::admin::AdminError;
 use crate::db::{col, now_ms, rfc3339};
 use crate::keys::ServerKeys;
-use crate::payments::downsync::{self as payment_feed, PaymentCodeItem, PaymentItem};
-use crate::payments::statements;
+use crate::service::payments::downsync::{self as payment_feed, PaymentCodeItem, PaymentItem};
+use crate::service::payments::statements;
+use crate::service::ServiceError;
 
 /// Positions in each feed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -258,7 +258,7 @@ pub async fn provisional_statement(
 ) -> Result<Option<serde_json::Value>, sqlx::Error> {
     match statements::provisional(conn, keys, who.branch, who.agent_id, now_ms()).await {
         Ok(statement) => Ok(serde_json::to_value(&statement).ok()),
-        Err(AdminError::Db(e)) => Err(e),
+        Err(ServiceError::Db(e)) => Err(e),
         Err(e) => {
             tracing::error!(error = %e, "provisional statement skipped");
             Ok(None)
