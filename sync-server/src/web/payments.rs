@@ -56,14 +56,7 @@ pub const CODES: [&str; 14] = [
 /// What a refusal code means, in `lang` (`None` for a code the table does not know: the page
 /// shows the code alone).
 pub fn explain(lang: Lang, code: &str) -> Option<&'static str> {
-    let key = format!("payerr.{code}");
-    i18n::TABLE
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .map(|(_, id, en)| match lang {
-            Lang::Id => *id,
-            Lang::En => *en,
-        })
+    i18n::lookup(lang, &format!("payerr.{code}"))
 }
 
 /// One refused line as shown.
