@@ -152,12 +152,7 @@ pub async fn export(
     }
     let mut out = Vec::new();
     crate::service::export::export_csv_as(&state.db, &state.keys, &branch, &user.actor(), &mut out)
-        .await
-        .map_err(|e| match e {
-            crate::service::ServiceError::NotFound(_) => WebError::NotFound,
-            crate::service::ServiceError::Db(e) => WebError::from(e),
-            _ => WebError::Internal,
-        })?;
+        .await?;
     let file = format!(
         "attachment; filename=\"perisai-{}-{}.csv\"",
         branch.replace(

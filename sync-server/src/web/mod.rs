@@ -150,6 +150,27 @@ impl From<sqlx::Error> for WebError {
     }
 }
 
+/// A service operation's failure, as a page answers it (the one conversion of the web app):
+/// not found (or out of scope) is 404, a refused input shows the form's message again, anything
+/// else is ours (logged by kind).
+impl From<crate::service::ServiceError> for WebError {
+    fn from(e: crate::service::ServiceError) -> WebError {
+        use crate::service::ServiceError;
+        match e {
+            ServiceError::NotFound(_) => WebError::NotFound,
+            ServiceError::Invalid(_) | ServiceError::Conflict(_) => {
+                WebError::Invalid("msg.invalid")
+            }
+            ServiceError::Db(e) => WebError::from(e),
+            ServiceError::Key(e) => WebError::from(e),
+            ServiceError::Io(_) => {
+                tracing::error!(error = %e, "web: a service operation failed");
+                WebError::Internal
+            }
+        }
+    }
+}
+
 impl From<crate::keys::KeyError> for WebError {
     fn from(e: crate::keys::KeyError) -> WebError {
         tracing::error!(error = %e, "web: key error");

@@ -208,9 +208,7 @@ pub async fn resolve_duplicate(
     {
         // Already rejected or superseded: nothing more to undo.
         Ok(_) | Err(ServiceError::Conflict(_)) => {}
-        Err(ServiceError::Db(e)) => return Err(e.into()),
-        Err(ServiceError::Key(e)) => return Err(e.into()),
-        Err(_) => return Err(WebError::Internal),
+        Err(e) => return Err(e.into()),
     }
     let mut tx = state.db.begin_write().await?;
     if form.keep == "this" {

@@ -53,7 +53,7 @@ pub async fn batch_decision(
         match decide_one(&state, &user, &branch, &id, &form).await {
             // Someone decided it meanwhile: the batch action skips it like any decided record.
             Ok(()) | Err(ServiceError::Conflict(_)) => {}
-            Err(e) => return Err(admin_error(e)),
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(see_other(&format!("{page}?msg=batch_decided")))
@@ -89,16 +89,6 @@ pub(super) async fn decide_one(
     )
     .await
     .map(|_| ())
-}
-
-pub(super) fn admin_error(e: ServiceError) -> WebError {
-    match e {
-        ServiceError::NotFound(_) => WebError::NotFound,
-        ServiceError::Invalid(_) | ServiceError::Conflict(_) => WebError::Invalid("msg.invalid"),
-        ServiceError::Db(e) => WebError::from(e),
-        ServiceError::Key(e) => WebError::from(e),
-        ServiceError::Io(_) => WebError::Internal,
-    }
 }
 
 /// The record's status if `(branch, id)` is in the user's scope.
@@ -157,7 +147,7 @@ pub async fn decision(
         Ok(()) => Ok(see_other(&with_msg(&back, "decided"))),
         Err(ServiceError::Conflict(_)) => Ok(see_other(&with_msg(&page, "not_decidable"))),
         Err(ServiceError::Invalid(_)) => Ok(see_other(&with_msg(&page, "need_reason"))),
-        Err(e) => Err(admin_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -184,7 +174,7 @@ pub async fn reverse(
         Ok(()) => Ok(see_other(&with_msg(&page, "reversed"))),
         Err(ServiceError::Conflict(_)) => Ok(see_other(&with_msg(&page, "not_decidable"))),
         Err(ServiceError::Invalid(_)) => Ok(see_other(&with_msg(&page, "need_reason"))),
-        Err(e) => Err(admin_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
