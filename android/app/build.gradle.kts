@@ -48,6 +48,11 @@ android {
         jniLibs.srcDir(rustJniLibs)
     }
 
+    testOptions {
+        // Robolectric reads the linked resources and the merged manifest.
+        unitTests.isIncludeAndroidResources = true
+    }
+
     packaging {
         // Debug symbols stay out of the APK: uniffi needs them only on the host, to generate.
         jniLibs.keepDebugSymbols.clear()
@@ -100,4 +105,13 @@ dependencies {
     implementation(libs.jna) { artifact { type = "aar" } }
     coreLibraryDesugaring(libs.desugar.jdk.libs)
     debugImplementation(libs.androidx.compose.ui.tooling)
+
+    // UI tests on the JVM (Robolectric), against the real library and a real perisai-server:
+    // see android/README.md. CI runs the same tests without Gradle (scripts/android-tests.sh).
+    testImplementation(libs.junit4)
+    testImplementation(libs.robolectric)
+    testImplementation(platform(libs.androidx.compose.bom))
+    testImplementation(libs.androidx.compose.ui.test.junit4)
+    testImplementation(libs.androidx.work.testing)
+    debugImplementation(libs.androidx.compose.ui.test.manifest)
 }

@@ -1,11 +1,11 @@
 package id.perisai.field.sync
 
-import android.app.NotificationChannel
-import android.app.NotificationManager
 import android.content.Context
 import android.content.pm.ServiceInfo
 import android.os.Build
+import androidx.core.app.NotificationChannelCompat
 import androidx.core.app.NotificationCompat
+import androidx.core.app.NotificationManagerCompat
 import androidx.work.BackoffPolicy
 import androidx.work.Constraints
 import androidx.work.CoroutineWorker
@@ -53,12 +53,12 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
 
     /** Expedited work runs as a foreground service before Android 12: it needs a notification. */
     override suspend fun getForegroundInfo(): ForegroundInfo {
-        val manager = applicationContext.getSystemService(NotificationManager::class.java)
-        if (Build.VERSION.SDK_INT >= 26) {
-            manager.createNotificationChannel(
-                NotificationChannel(CHANNEL, applicationContext.getString(R.string.sync_channel), NotificationManager.IMPORTANCE_LOW),
-            )
-        }
+        // The compat manager creates the channel where channels exist (API 26+) and does nothing before.
+        NotificationManagerCompat.from(applicationContext).createNotificationChannel(
+            NotificationChannelCompat.Builder(CHANNEL, NotificationManagerCompat.IMPORTANCE_LOW)
+                .setName(applicationContext.getString(R.string.sync_channel))
+                .build(),
+        )
         val notification = NotificationCompat.Builder(applicationContext, CHANNEL)
             .setSmallIcon(R.drawable.ic_perisai)
             .setContentTitle(applicationContext.getString(R.string.sync_running))

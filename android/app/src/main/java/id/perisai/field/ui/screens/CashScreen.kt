@@ -45,7 +45,7 @@ fun CashScreen(core: Core, recordId: String, onDone: () -> Unit) {
             if (done == null) {
                 OutlinedTextField(
                     value = vm.amount,
-                    onValueChange = vm::setAmount,
+                    onValueChange = vm::onAmountChange,
                     label = { Text(stringResource(R.string.cash_amount)) },
                     isError = vm.amountError != null,
                     supportingText = { vm.amountError?.let { Text(it) } },
@@ -55,7 +55,7 @@ fun CashScreen(core: Core, recordId: String, onDone: () -> Unit) {
                 )
                 OutlinedTextField(
                     value = vm.months,
-                    onValueChange = vm::setMonths,
+                    onValueChange = vm::onMonthsChange,
                     label = { Text(stringResource(R.string.cash_months)) },
                     isError = vm.monthsError != null,
                     supportingText = { vm.monthsError?.let { Text(it) } },

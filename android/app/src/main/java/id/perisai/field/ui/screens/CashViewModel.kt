@@ -56,12 +56,12 @@ class CashViewModel(private val core: Core, private val recordId: String) : View
         }
     }
 
-    fun setAmount(text: String) {
+    fun onAmountChange(text: String) {
         amount = text
         onLane { it.setAmount(text) }
     }
 
-    fun setMonths(text: String) {
+    fun onMonthsChange(text: String) {
         months = text
         onLane { it.setMonths(text) }
     }
