@@ -47,6 +47,8 @@ android {
         java.srcDir(File(repoRoot, "target/bindings/kotlin"))
         jniLibs.srcDir(rustJniLibs)
     }
+    // RealServer (a real perisai-server for the UI tests), shared with bindings/jvm's tests.
+    sourceSets["test"].java.srcDir(File(repoRoot, "bindings/jvm/src/testkit/kotlin"))
 
     testOptions {
         // Robolectric reads the linked resources and the merged manifest.

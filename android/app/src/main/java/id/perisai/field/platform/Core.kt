@@ -16,9 +16,8 @@ import java.util.TimeZone
  * agent's time zone is the phone's (WIB 420, WITA 480, WIT 540 minutes east of UTC): the core uses
  * it for "today" in every rule. All calls block: use them from Dispatchers.IO or a worker.
  */
-class Core(context: Context) {
+class Core(context: Context, private val keys: DeviceKeys) {
     private val appContext = context.applicationContext
-    private val keys = AndroidKeys(appContext)
 
     /** Opens (on first use creates) the sealed store; blocks. */
     val app: AgentApp by lazy {
