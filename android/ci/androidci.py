@@ -672,6 +672,9 @@ def build_pom(catalog: Catalog, artifacts: list[dict], libraries: list[Library],
     # Robolectric's view of the build (what AGP writes for includeAndroidResources = true).
     test_config = work / "test-config" / "com" / "android" / "tools"
     test_config.mkdir(parents=True, exist_ok=True)
+    (work / "versions.properties").write_text(
+        "".join(f"{k}={v}\n" for k, v in sorted(catalog.versions.items()))
+    )
     (test_config / "test_config.properties").write_text(
         f"android_resource_apk={res['apk']}\n"
         f"android_merged_manifest={res['manifest']}\n"
@@ -693,7 +696,7 @@ def build_pom(catalog: Catalog, artifacts: list[dict], libraries: list[Library],
         "@M2@": str(M2),
         "@TEST_CONFIG@": str(work / "test-config"),
         "@ROBOLECTRIC_DEPS@": str(deps_dir),
-        "@BINDINGS@": str(TARGET / "bindings" / "kotlin"),
+        "@BINDINGS@": str(TARGET / "bindings" / "kotlin-android"),
         "@TARGET@": str(TARGET),
         "@REPO@": repo.as_uri(),
     }

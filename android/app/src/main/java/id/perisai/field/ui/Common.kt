@@ -12,6 +12,8 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.Scaffold
 import androidx.compose.material3.Text
 import androidx.compose.material3.TopAppBar
+import androidx.compose.material3.TopAppBarDefaults
+import androidx.compose.ui.platform.LocalDensity
 import androidx.compose.runtime.Composable
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.testTag
@@ -38,11 +40,13 @@ fun PerisaiScaffold(
     onBack: (() -> Unit)? = null,
     content: @Composable (PaddingValues) -> Unit,
 ) {
+    // With a large font (1.3x and up) the bar grows so a long title takes two lines, not "…".
+    val large = LocalDensity.current.fontScale >= 1.3f
     Scaffold(
         topBar = {
             TopAppBar(
-                // At 1.5x font size a long title takes two lines rather than being cut.
                 title = { Text(title, maxLines = 2, overflow = TextOverflow.Ellipsis) },
+                expandedHeight = if (large) 112.dp else TopAppBarDefaults.TopAppBarExpandedHeight,
                 navigationIcon = {
                     if (onBack != null) {
                         IconButton(onClick = onBack) {

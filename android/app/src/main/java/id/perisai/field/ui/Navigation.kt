@@ -74,7 +74,11 @@ fun PerisaiNavHost(nav: NavHostController) {
         }
         composable("receipt/{id}") { entry ->
             val id = entry.arguments?.getString("id").orEmpty()
-            ReceiptScreen(onCash = { nav.navigate("cash/$id") }, onDone = { nav.popBackStack("home", false) })
+            ReceiptScreen(
+                onCash = { nav.navigate("cash/$id") },
+                onBack = { nav.popBackStack() },
+                onDone = { nav.popBackStack("home", false) },
+            )
         }
         composable("cash/{id}") {
             CashScreen(onDone = { nav.popBackStack() })

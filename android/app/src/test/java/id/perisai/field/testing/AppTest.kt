@@ -92,17 +92,17 @@ abstract class AppTest {
     /** The process's core (the tests arrange data through it as the screens would). */
     val core: Core get() = app.core
 
-    /** Waits (up to 20 s of real time: core calls and the server run on other threads) for [text]. */
+    /** Waits (at most [WAIT_MS]) for [text] on screen. */
     fun waitFor(text: String, substring: Boolean = false) {
-        rule.waitUntil(20_000) { rule.onAllNodes(hasText(text, substring = substring)).fetchSemanticsNodes().isNotEmpty() }
+        rule.waitUntil(WAIT_MS) { rule.onAllNodes(hasText(text, substring = substring)).fetchSemanticsNodes().isNotEmpty() }
     }
 
     fun waitForTag(tag: String) {
-        rule.waitUntil(20_000) { rule.onAllNodes(hasTestTag(tag)).fetchSemanticsNodes().isNotEmpty() }
+        rule.waitUntil(WAIT_MS) { rule.onAllNodes(hasTestTag(tag)).fetchSemanticsNodes().isNotEmpty() }
     }
 
     fun gone(text: String, substring: Boolean = false) {
-        rule.waitUntil(20_000) { rule.onAllNodes(hasText(text, substring = substring)).fetchSemanticsNodes().isEmpty() }
+        rule.waitUntil(WAIT_MS) { rule.onAllNodes(hasText(text, substring = substring)).fetchSemanticsNodes().isEmpty() }
     }
 
     fun tap(text: String, substring: Boolean = false) {
@@ -181,7 +181,7 @@ abstract class AppTest {
     /** Opens the date picker of [tag] and types the date as the agent reads it (`15011990`). */
     fun pickDate(tag: String, ddMMyyyy: String) {
         formNode(tag).performClick()
-        rule.waitUntil(20_000) { rule.onAllNodes(hasSetTextAction() and hasAnyAncestor(isDialog())).fetchSemanticsNodes().isNotEmpty() }
+        rule.waitUntil(WAIT_MS) { rule.onAllNodes(hasSetTextAction() and hasAnyAncestor(isDialog())).fetchSemanticsNodes().isNotEmpty() }
         rule.onNode(hasSetTextAction() and hasAnyAncestor(isDialog())).performTextInput(ddMMyyyy)
         tap("OK")
     }
@@ -219,6 +219,12 @@ abstract class AppTest {
 
     companion object {
         const val PIN = "135790"
+
+        /**
+         * How long a step may take before the test gives up: core calls and the server run on
+         * other threads, on a CI machine that may be busy. A ceiling, not a timing assertion.
+         */
+        const val WAIT_MS = 45_000L
 
         private fun SemanticsNode.printTree(indent: String = ""): String =
             indent + config.toString() + "\n" + children.joinToString("") { it.printTree("$indent  ") }

@@ -4,6 +4,7 @@ import android.app.Activity
 import android.content.Intent
 import com.google.zxing.client.android.Intents
 import id.perisai.field.testing.AppTest
+import id.perisai.field.testing.AppTest.Companion.WAIT_MS
 import id.perisai.field.testing.ServerRule
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNotNull
@@ -52,9 +53,9 @@ class ActivationTest : AppTest() {
         tap("Aktifkan")
         waitFor("Isi alamat server (https://…) dan kode aktivasi.")
         type("server", server.url)
-        type("code", "ABCD-EFGH-JKMN-P")
+        type("code", "SALAH")
         tap("Aktifkan")
-        rule.waitUntil(30_000) { rule.onAllNodes(androidx.compose.ui.test.hasTestTag("problem")).fetchSemanticsNodes().isNotEmpty() }
+        rule.waitUntil(WAIT_MS) { rule.onAllNodes(androidx.compose.ui.test.hasTestTag("problem")).fetchSemanticsNodes().isNotEmpty() }
         assertEquals(false, core.app.deviceStatus().activated)
     }
 }

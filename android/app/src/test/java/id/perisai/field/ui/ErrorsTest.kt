@@ -6,6 +6,7 @@ import androidx.lifecycle.Lifecycle
 import androidx.lifecycle.SavedStateHandle
 import id.perisai.ffi.PerisaiException
 import id.perisai.field.testing.AppTest
+import id.perisai.field.testing.AppTest.Companion.WAIT_MS
 import id.perisai.field.testing.Data
 import id.perisai.field.testing.JvmKeys
 import id.perisai.field.ui.screens.EnrollmentDetailViewModel
@@ -19,7 +20,7 @@ import org.robolectric.Shadows.shadowOf
 /** Any core error on any screen shows the core's message; nothing crashes. */
 class ErrorsTest : AppTest() {
     private fun problemShown(message: String) {
-        rule.waitUntil(20_000) { rule.onAllNodes(hasTestTag("problem") and hasText(message, substring = true)).fetchSemanticsNodes().isNotEmpty() }
+        rule.waitUntil(WAIT_MS) { rule.onAllNodes(hasTestTag("problem") and hasText(message, substring = true)).fetchSemanticsNodes().isNotEmpty() }
     }
 
     @Test
@@ -83,9 +84,9 @@ class ErrorsTest : AppTest() {
         val draft = core.app.saveDraft(null, """{"full_name": "Siti Aminah"}""")
         val detail = EnrollmentDetailViewModel(core, SavedStateHandle(mapOf("id" to draft)))
         detail.refresh()
-        rule.waitUntil(20_000) { shadowOf(Looper.getMainLooper()).idle(); detail.state.value.problem != null }
+        rule.waitUntil(WAIT_MS) { shadowOf(Looper.getMainLooper()).idle(); detail.state.value.problem != null }
         val receipt = ReceiptViewModel(core, SavedStateHandle(mapOf("id" to draft)))
-        rule.waitUntil(20_000) { shadowOf(Looper.getMainLooper()).idle(); receipt.state.value.problem != null }
+        rule.waitUntil(WAIT_MS) { shadowOf(Looper.getMainLooper()).idle(); receipt.state.value.problem != null }
         val expected = try {
             core.app.receipt(draft)
             error("a draft has a receipt")

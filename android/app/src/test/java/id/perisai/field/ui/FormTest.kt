@@ -25,6 +25,7 @@ import androidx.core.content.ContextCompat
 import androidx.lifecycle.Lifecycle
 import id.perisai.ffi.RecordState
 import id.perisai.field.testing.AppTest
+import id.perisai.field.testing.AppTest.Companion.WAIT_MS
 import id.perisai.field.ui.screens.LOCATION_TIMEOUT_MS
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNotNull
@@ -139,7 +140,7 @@ class FormTest : AppTest() {
         formNode("input-nik").performTextReplacement("3201155501900002")
         formNode("input-full_name").performTextReplacement("Siti Aminah")
         // Autosaved as a draft in the core, a moment after the last keystroke.
-        rule.waitUntil(20_000) { core.app.list(RecordState.DRAFT).isNotEmpty() }
+        rule.waitUntil(WAIT_MS) { core.app.list(RecordState.DRAFT).isNotEmpty() }
         rule.onNodeWithTag("form").performScrollToNode(hasText("Draf tersimpan di HP."))
         val saved = Bundle()
         first.pause().stop().saveInstanceState(saved).destroy()

@@ -17,6 +17,7 @@ import androidx.compose.runtime.getValue
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.LocalDensity
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
@@ -47,12 +48,24 @@ fun CommissionScreen(onBack: () -> Unit) {
                 // a large font size.
                 Column(verticalArrangement = Arrangement.spacedBy(8.dp)) {
                     Text(v.monthLabel, style = MaterialTheme.typography.titleLarge)
-                    Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                        OutlinedButton(onClick = vm::previous, enabled = !state.busy, modifier = Modifier.weight(1f)) {
+                    val previous = @Composable { m: Modifier ->
+                        OutlinedButton(onClick = vm::previous, enabled = !state.busy, modifier = m) {
                             Text(stringResource(R.string.commission_previous))
                         }
-                        OutlinedButton(onClick = vm::next, enabled = !state.busy && v.canGoNext, modifier = Modifier.weight(1f)) {
+                    }
+                    val next = @Composable { m: Modifier ->
+                        OutlinedButton(onClick = vm::next, enabled = !state.busy && v.canGoNext, modifier = m) {
                             Text(stringResource(R.string.commission_next))
+                        }
+                    }
+                    // Side by side; one under the other when a large font would break the words.
+                    if (LocalDensity.current.fontScale >= 1.3f) {
+                        previous(Modifier.fillMaxWidth())
+                        next(Modifier.fillMaxWidth())
+                    } else {
+                        Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                            previous(Modifier.weight(1f))
+                            next(Modifier.weight(1f))
                         }
                     }
                 }

@@ -12,7 +12,9 @@ import androidx.compose.foundation.selection.selectable
 import androidx.compose.foundation.selection.toggleable
 import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.material3.AlertDialog
+import androidx.compose.foundation.BorderStroke
 import androidx.compose.material3.Button
+import androidx.compose.material3.ButtonDefaults
 import androidx.compose.material3.Checkbox
 import androidx.compose.material3.DatePicker
 import androidx.compose.material3.DatePickerDialog
@@ -181,12 +183,16 @@ private fun DateInput(field: FieldUi, label: String, vm: EnrollmentViewModel) {
     var showPicker by rememberSaveable { mutableStateOf(false) }
     val shown = if (field.text.isBlank()) "" else CalendarText.day(field.text)
     val pick = stringResource(R.string.form_pick_date)
+    // Drawn like the text fields around it; a tap opens the picker.
     OutlinedButton(
         onClick = { showPicker = true },
+        shape = MaterialTheme.shapes.extraSmall,
+        colors = ButtonDefaults.outlinedButtonColors(contentColor = MaterialTheme.colorScheme.onSurface),
+        border = BorderStroke(1.dp, if (field.errors.isEmpty()) MaterialTheme.colorScheme.outline else MaterialTheme.colorScheme.error),
         modifier = Modifier.fillMaxWidth().testTag("input-${field.key}").semantics { contentDescription = "$label: ${shown.ifEmpty { pick }}" },
     ) {
         Column(Modifier.fillMaxWidth()) {
-            Text(label, style = MaterialTheme.typography.bodySmall)
+            Text(label, style = MaterialTheme.typography.bodySmall, color = if (field.errors.isEmpty()) MaterialTheme.colorScheme.onSurfaceVariant else MaterialTheme.colorScheme.error)
             Text(shown.ifEmpty { pick }, style = MaterialTheme.typography.bodyLarge)
         }
     }

@@ -34,12 +34,12 @@ import id.perisai.field.ui.screenPadding
  * or WhatsApp (the core's text), or through any app that takes text.
  */
 @Composable
-fun ReceiptScreen(onCash: () -> Unit, onDone: () -> Unit) {
+fun ReceiptScreen(onCash: () -> Unit, onBack: () -> Unit, onDone: () -> Unit) {
     val vm: ReceiptViewModel = viewModel { ReceiptViewModel(core(), createSavedStateHandle()) }
     val state by vm.state.collectAsStateWithLifecycle()
     val context = LocalContext.current
 
-    PerisaiScaffold(title = stringResource(R.string.receipt_title), onBack = onDone) { padding ->
+    PerisaiScaffold(title = stringResource(R.string.receipt_title), onBack = onBack) { padding ->
         Column(
             Modifier.fillMaxSize().screenPadding(padding).verticalScroll(rememberScrollState()),
             verticalArrangement = Arrangement.spacedBy(8.dp),
