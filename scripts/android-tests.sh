@@ -47,7 +47,9 @@ echo "==> Resolving the catalog's AndroidX, linking the resources, generating R 
 pom=$(python3 android/ci/androidci.py prepare | tail -n 1)
 
 reports="$PERISAI_TARGET/android-ci/build/target/surefire-reports"
-rm -rf "$reports"
+# Compiled from scratch each run: a class whose source was deleted must not linger and pass.
+rm -rf "$reports" "$PERISAI_TARGET/android-ci/build/target/classes" "$PERISAI_TARGET/android-ci/build/target/test-classes" \
+  "$PERISAI_TARGET/android-ci/build/target/jacoco.exec" "$PERISAI_TARGET/android-ci/failures"
 log="$PERISAI_TARGET/android-ci/maven.log"
 echo "==> Compiling android/app (main and test) and running its tests on Robolectric (log: $log)"
 # Maven's own chatter goes to the log; compile errors, test results and failures are shown.
@@ -58,7 +60,7 @@ status=${PIPESTATUS[0]}
 set -e -o pipefail
 
 if [ "$status" -eq 0 ]; then
-  python3 android/ci/androidci.py coverage
+  python3 android/ci/androidci.py coverage || status=$?
 fi
 
 # The closing line CI reads: counts from Surefire's reports.
