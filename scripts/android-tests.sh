@@ -64,15 +64,7 @@ if [ "$status" -eq 0 ]; then
 fi
 
 # The closing line CI reads: counts from Surefire's reports.
-python3 - "$reports" <<'PY' || true
-import glob, sys, xml.etree.ElementTree as ET
-t = f = e = s = 0
-for path in glob.glob(sys.argv[1] + "/TEST-*.xml"):
-    r = ET.parse(path).getroot()
-    t += int(r.get("tests", 0)); f += int(r.get("failures", 0))
-    e += int(r.get("errors", 0)); s += int(r.get("skipped", 0))
-print(f"Android: {t - f - e - s} passed, {f + e} failed, {s} skipped")
-PY
+python3 scripts/lib/surefire_count.py Android "$reports" || true
 
 if [ "$status" -ne 0 ]; then
   echo "scripts/android-tests.sh: the Android build or its tests failed (log: $log, reports: $reports)" >&2

@@ -9,6 +9,7 @@ import androidx.compose.ui.test.hasAnyAncestor
 import androidx.compose.ui.test.hasSetTextAction
 import androidx.compose.ui.test.hasTestTag
 import androidx.compose.ui.test.isDialog
+import androidx.compose.ui.test.isEnabled
 import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.junit4.AndroidComposeTestRule
 import androidx.compose.ui.test.junit4.createAndroidComposeRule
@@ -106,8 +107,10 @@ abstract class AppTest {
     }
 
     fun tap(text: String, substring: Boolean = false) {
-        waitFor(text, substring)
-        val node = rule.onNodeWithText(text, substring = substring)
+        // A button is tapped once it is enabled (screens enable theirs when the core answered).
+        val target = hasText(text, substring = substring) and isEnabled()
+        rule.waitUntil(WAIT_MS) { rule.onAllNodes(target).fetchSemanticsNodes().isNotEmpty() }
+        val node = rule.onNode(target)
         // Below the fold of a scrolling screen: scrolled into view first, as a thumb would.
         runCatching { node.performScrollTo() }
         node.performClick()

@@ -10,6 +10,9 @@ import id.perisai.jvm.RealServer
 import org.junit.rules.ExternalResource
 import java.nio.file.Files
 import java.nio.file.Path
+import java.time.OffsetDateTime
+import java.time.ZoneOffset
+import java.time.format.DateTimeFormatter
 import java.util.concurrent.TimeUnit
 
 /** A real perisai-server for one test, on a loopback port, stopped after it. */
@@ -19,6 +22,15 @@ class ServerRule : ExternalResource() {
         private set
 
     val url: String get() = server.url
+
+    /** The payment channel confirms [month] of the participant with [paymentCode], paid a minute ago. */
+    fun paymentConfirmed(paymentCode: String, month: String, amount: Long) {
+        val paidAt = OffsetDateTime.now(ZoneOffset.ofHours(7)).minusMinutes(1)
+            .format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssXXX"))
+        val csv = dir.resolve("payments-$paymentCode-$month.csv").toFile()
+        csv.writeText("payment_ref,nik,contribution_month,amount,paid_at\nPAY-$paymentCode-$month,$paymentCode,$month,$amount,$paidAt\n")
+        server.admin("import-payments", "--file", csv.path)
+    }
 
     override fun before() {
         dir = Files.createTempDirectory("perisai-android")

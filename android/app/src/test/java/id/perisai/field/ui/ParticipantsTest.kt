@@ -11,10 +11,6 @@ import org.junit.Assert.assertTrue
 import org.junit.Rule
 import org.junit.Test
 import org.robolectric.Shadows.shadowOf
-import java.nio.file.Files
-import java.time.OffsetDateTime
-import java.time.ZoneOffset
-import java.time.format.DateTimeFormatter
 
 /** Participants due (with the late ones marked), reaching them, and the commission they earn. */
 class ParticipantsTest : AppTest() {
@@ -32,11 +28,7 @@ class ParticipantsTest : AppTest() {
         server.server.admin("decide", "--record", late, "--decision", "approved")
         syncNow()
         // Siti pays November; Dewi has paid nothing since October.
-        val code = checkNotNull(core.app.receipt(paid).paymentCode)
-        val paidAt = OffsetDateTime.now(ZoneOffset.ofHours(7)).minusMinutes(1).format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssXXX"))
-        val csv = Files.createTempFile("payments", ".csv").toFile()
-        csv.writeText("payment_ref,nik,contribution_month,amount,paid_at\nPAY-1,$code,2026-11,26800,$paidAt\n")
-        server.server.admin("import-payments", "--file", csv.path)
+        server.paymentConfirmed(checkNotNull(core.app.receipt(paid).paymentCode), "2026-11", 26_800)
         syncNow()
 
         comeBack()

@@ -8,10 +8,6 @@ import id.perisai.field.testing.ServerRule
 import org.junit.Rule
 import org.junit.Test
 import org.robolectric.RuntimeEnvironment
-import java.nio.file.Files
-import java.time.OffsetDateTime
-import java.time.ZoneOffset
-import java.time.format.DateTimeFormatter
 
 /**
  * Every screen as an agent sees it, written to docs/screenshots/android/: a 360x800 dp phone in
@@ -96,13 +92,8 @@ class ScreenshotTest : AppTest() {
         server.server.admin("decide", "--record", siti, "--decision", "approved")
         server.server.admin("decide", "--record", budi, "--decision", "has_issues", "--reason", "Foto KTP buram, minta foto ulang")
         syncNow()
-        val code = checkNotNull(core.app.receipt(siti).paymentCode)
-        val paidAt = OffsetDateTime.now(ZoneOffset.ofHours(7)).minusMinutes(1).format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssXXX"))
-        val csv = Files.createTempFile("payments", ".csv").toFile()
-        csv.writeText("payment_ref,nik,contribution_month,amount,paid_at\nPAY-1,$code,2026-11,26800,$paidAt\n")
-        server.server.admin("import-payments", "--file", csv.path)
+        server.paymentConfirmed(checkNotNull(core.app.receipt(siti).paymentCode), "2026-11", 26_800)
         syncNow()
-        csv.delete()
         core.app.submit(Data.enrollment(nik = Data.nik(3), name = "Ani Wulandari"), false)
     }
 }
