@@ -4,7 +4,8 @@
 #   bindings/generate.sh            # debug build
 #   bindings/generate.sh --release  # release build
 #
-# Builds the host cdylib (unstripped: uniffi reads its metadata from the symbols), then runs this
+# Kotlin goes to target/bindings/kotlin (JVM) and target/bindings/kotlin-android (the app's, with
+# bindings/uniffi-android.toml). Builds the host cdylib (unstripped: uniffi reads its metadata from the symbols), then runs this
 # workspace's own uniffi-bindgen in library mode. Output goes to target/bindings/{kotlin,swift}:
 # generated code is build output and is never committed. Formatting is skipped (--no-format) so no
 # ktlint or swiftformat is needed.
@@ -38,15 +39,21 @@ esac
 [ -f "$lib" ] || { echo "library not found: $lib" >&2; exit 1; }
 
 out="$target_dir/bindings"
-rm -rf "$out/kotlin" "$out/swift"
+rm -rf "$out/kotlin" "$out/kotlin-android" "$out/swift"
 for language in kotlin swift; do
   "$target_dir/$profile/uniffi-bindgen" generate --library "$lib" \
     --language "$language" --out-dir "$out/$language" --no-format
 done
+# The Android app's flavour (uniffi-android.toml: no java.lang.ref.Cleaner below API 33).
+"$target_dir/$profile/uniffi-bindgen" generate --library "$lib" --config bindings/uniffi-android.toml \
+  --language kotlin --out-dir "$out/kotlin-android" --no-format
 
 kotlin=$(find "$out/kotlin" -name '*.kt' | head -n 1)
+kotlin_android=$(find "$out/kotlin-android" -name '*.kt' | head -n 1)
+[ -n "$kotlin_android" ] || { echo "no Android Kotlin file generated" >&2; exit 1; }
+grep -q 'SystemCleaner' "$kotlin_android" || { echo "$kotlin_android: the Android cleaner option was not applied" >&2; exit 1; }
 swift=$(find "$out/swift" -name '*.swift' | head -n 1)
 [ -n "$kotlin" ] || { echo "no Kotlin file generated" >&2; exit 1; }
 [ -n "$swift" ] || { echo "no Swift file generated" >&2; exit 1; }
-echo "Kotlin: $kotlin"
+echo "Kotlin: $kotlin (Android: $kotlin_android)"
 echo "Swift:  $swift (and its .h and .modulemap beside it)"

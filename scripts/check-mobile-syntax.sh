@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Syntax check of what this machine cannot compile: every .swift file under ios/, the generated
-# Swift bindings, and every .kt/.kts file under android/ (the Android UI needs the Android SDK to
-# compile; its plain-Kotlin logic is also compiled and tested by scripts/jvm-tests.sh).
+# Swift bindings, and every .kt/.kts file under android/ (the Kotlin is also compiled and tested
+# by scripts/android-tests.sh; the Gradle .kts files only parsed here).
 #
 #   scripts/check-mobile-syntax.sh
 #

@@ -65,15 +65,7 @@ else
 fi
 
 # The closing line CI reads: counts from Surefire's reports.
-python3 - "$reports" <<'PY' || true
-import glob, sys, xml.etree.ElementTree as ET
-t = f = e = s = 0
-for path in glob.glob(sys.argv[1] + "/TEST-*.xml"):
-    r = ET.parse(path).getroot()
-    t += int(r.get("tests", 0)); f += int(r.get("failures", 0))
-    e += int(r.get("errors", 0)); s += int(r.get("skipped", 0))
-print(f"JVM: {t - f - e - s} passed, {f + e} failed, {s} skipped")
-PY
+python3 scripts/lib/surefire_count.py JVM "$reports" || true
 
 if [ "$status" -eq 0 ]; then
   touch "$stamp"

@@ -16,6 +16,8 @@ val rustJniLibs = layout.buildDirectory.dir("rustJniLibs")
 android {
     namespace = "id.perisai.field"
     compileSdk = 35
+    // One NDK for everyone (16 KB pages by default in r27): the catalog's.
+    ndkVersion = libs.versions.ndk.get()
 
     defaultConfig {
         applicationId = "id.perisai.field"
@@ -43,9 +45,27 @@ android {
     buildFeatures { compose = true }
 
     sourceSets["main"].apply {
-        // The uniffi-generated bindings (package id.perisai.ffi); never committed.
-        java.srcDir(File(repoRoot, "target/bindings/kotlin"))
+        // The uniffi-generated bindings (package id.perisai.ffi), Android flavour (no
+        // java.lang.ref.Cleaner below API 33: bindings/uniffi-android.toml); never committed.
+        java.srcDir(File(repoRoot, "target/bindings/kotlin-android"))
         jniLibs.srcDir(rustJniLibs)
+    }
+    // RealServer (a real perisai-server for the UI tests), shared with bindings/jvm's tests.
+    sourceSets["test"].java.srcDir(File(repoRoot, "bindings/jvm/src/testkit/kotlin"))
+
+    testOptions {
+        // Robolectric reads the linked resources and the merged manifest.
+        unitTests.isIncludeAndroidResources = true
+        unitTests.all {
+            // The UI tests run the real host library and a real perisai-server (both built by
+            // `cargo build -p perisai-ffi -p perisai-server`).
+            it.systemProperty("jna.library.path", File(repoRoot, "target/debug").path)
+            it.systemProperty("perisai.server.bin", File(repoRoot, "target/debug/perisai-server").path)
+            it.systemProperty("perisai.root", repoRoot.path)
+            it.systemProperty("perisai.screenshots", File(repoRoot, "docs/screenshots/android").path)
+            // android.system.SystemCleaner (the bindings' cleaner on API 34+) on a desktop JVM.
+            it.jvmArgs("--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED")
+        }
     }
 
     packaging {
@@ -58,12 +78,19 @@ kotlin {
     compilerOptions { jvmTarget.set(JvmTarget.JVM_17) }
 }
 
+// What the Rust library is built from: a cargo task is up to date (skipped) unless one changed.
+val rustSources = fileTree(repoRoot) {
+    include("Cargo.toml", "Cargo.lock", "core/Cargo.toml", "core/src/**", "core/rulesets/**")
+    include("bindings/Cargo.toml", "bindings/src/**", "bindings/*.toml", "bindings/generate.sh")
+}
+
 // Kotlin bindings from the host library (unstripped; see bindings/README.md).
 val generateBindings by tasks.registering(Exec::class) {
     description = "Generates the Kotlin bindings with bindings/generate.sh"
     workingDir = repoRoot
     commandLine("bash", "bindings/generate.sh", "--release")
-    outputs.dir(File(repoRoot, "target/bindings/kotlin"))
+    inputs.files(rustSources)
+    outputs.dir(File(repoRoot, "target/bindings/kotlin-android"))
 }
 
 // libperisai_ffi.so for each ABI, in the size-optimized `mobile` profile (Cargo.toml; needs the Android NDK and `cargo install cargo-ndk`, plus
@@ -76,6 +103,9 @@ val cargoNdk by tasks.registering(Exec::class) {
         listOf("cargo", "ndk") + targets +
             listOf("--platform", "24", "-o", rustJniLibs.get().asFile.path, "build", "-p", "perisai-ffi", "--lib", "--profile", "mobile"),
     )
+    environment("ANDROID_NDK_HOME", android.ndkDirectory.path)
+    inputs.files(rustSources)
+    inputs.property("abis", rustAbis)
     outputs.dir(rustJniLibs)
 }
 
@@ -93,6 +123,7 @@ dependencies {
     implementation(libs.androidx.compose.material3)
     implementation(libs.androidx.navigation.compose)
     implementation(libs.androidx.work.runtime.ktx)
+    implementation(libs.androidx.fragment.ktx) // MainActivity is a FragmentActivity (BiometricPrompt)
     implementation(libs.androidx.biometric)
     implementation(libs.kotlinx.serialization.json)
     implementation(libs.zxing.android.embedded)
@@ -100,4 +131,13 @@ dependencies {
     implementation(libs.jna) { artifact { type = "aar" } }
     coreLibraryDesugaring(libs.desugar.jdk.libs)
     debugImplementation(libs.androidx.compose.ui.tooling)
+
+    // UI tests on the JVM (Robolectric), against the real library and a real perisai-server:
+    // see android/README.md. CI runs the same tests without Gradle (scripts/android-tests.sh).
+    testImplementation(libs.junit4)
+    testImplementation(libs.robolectric)
+    testImplementation(platform(libs.androidx.compose.bom))
+    testImplementation(libs.androidx.compose.ui.test.junit4)
+    testImplementation(libs.androidx.work.testing)
+    debugImplementation(libs.androidx.compose.ui.test.manifest)
 }

@@ -8,6 +8,7 @@ import id.perisai.field.logic.EnrollmentForm
 import id.perisai.field.logic.HomeState
 import id.perisai.field.logic.IssueUi
 import id.perisai.field.logic.Lang
+import id.perisai.field.logic.LockGate
 import id.perisai.field.logic.MyEnrollments
 import id.perisai.field.logic.Outcome
 import id.perisai.field.logic.ReceiptView
@@ -169,9 +170,9 @@ class AppLogicTest {
     @Test
     fun `the quote preview is the core's price, formatted as the core formats it`() {
         val form = EnrollmentForm.new(app, Lang.ID)
-        assertNull(form.quote(2026, 11), "nothing to price yet")
+        assertNull(form.quote(), "nothing to price yet")
         form.fillSiti()
-        val quote = form.quote(2026, 11)
+        val quote = form.quote()
         assertNotNull(quote)
         quote!!
         assertEquals(80_400L, quote.totalDue)
@@ -203,7 +204,7 @@ class AppLogicTest {
         val view = ReceiptView.load(app, done.id, Lang.ID)
         assertFalse(view.paid)
         assertEquals("BELUM DIBAYAR", view.paymentStatus)
-        val text = view.shareText()
+        val text = view.shareText
         assertTrue(text.startsWith("BUKTI PENDAFTARAN"), text)
         assertTrue(text.contains("No. bukti: 1"), text)
         assertTrue(text.contains("Referensi: ${done.reference}"), text)
@@ -214,7 +215,7 @@ class AppLogicTest {
         assertFalse(text.contains("3201155501900002"), "never the full NIK")
         assertFalse(text.contains("Kode iuran"), "no payment code before approval")
 
-        val english = ReceiptView.load(app, done.id, Lang.EN).shareText()
+        val english = ReceiptView.load(app, done.id, Lang.EN).shareText
         assertTrue(english.contains("Contribution: Rp80.400 for 3 months"), english)
         assertTrue(english.contains("Payment status: BELUM DIBAYAR"), english)
     }
@@ -306,6 +307,9 @@ class AppLogicTest {
             override fun save(saved: AppLock.Saved) {
                 this.saved = saved
             }
+            override fun clear() {
+                saved = null
+            }
         }
         var clock = 1_000_000L
         val lock = AppLock(store) { clock }
@@ -324,6 +328,35 @@ class AppLogicTest {
         clock += 60_000
         assertEquals(AppLock.Result.Unlocked, lock.unlock("246810"))
         assertEquals(AppLock.Result.Wrong(4), lock.unlock("000000"), "a success resets the count")
+        // A forgotten PIN, after re-activation: none is set until the agent sets a new one.
+        lock.forgetPin()
+        assertFalse(lock.hasPin)
+    }
+
+    @Test
+    fun `the lock closes again only after five minutes away`() {
+        var clock = 0L
+        val gate = LockGate { clock }
+        val seen = mutableListOf<Boolean>()
+        gate.listen { seen += it }
+        assertTrue(gate.locked, "locked when the process starts")
+        gate.returned()
+        assertTrue(gate.locked)
+        gate.unlock()
+        assertFalse(gate.locked)
+        gate.left()
+        clock += LockGate.RELOCK_AFTER_MS - 1
+        gate.returned()
+        assertFalse(gate.locked, "back within five minutes")
+        gate.returned()
+        assertFalse(gate.locked, "a resume without leaving changes nothing")
+        gate.left()
+        clock += 1_000
+        gate.left()
+        clock += LockGate.RELOCK_AFTER_MS - 1_000
+        gate.returned()
+        assertTrue(gate.locked, "five minutes counted from the first leave")
+        assertEquals(listOf(false, true), seen)
     }
 
     @Test
