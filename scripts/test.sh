@@ -54,6 +54,9 @@ bash scripts/fuzz.sh 20
 step "Kotlin bindings and Android screen logic on the JVM, against the real library and server"
 bash scripts/jvm-tests.sh
 
+step "Android app: every android/app Kotlin file compiled against the catalog's AndroidX and Android 15; UI tests on Robolectric against the real library and server (screenshots to docs/screenshots/android/)"
+bash scripts/android-tests.sh
+
 step "Supervisors' web app in headless Chromium against the real server and devices (screenshots to docs/screenshots/)"
 bash scripts/web-tests.sh
 

@@ -47,6 +47,13 @@ android {
         java.srcDir(File(repoRoot, "target/bindings/kotlin"))
         jniLibs.srcDir(rustJniLibs)
     }
+    // RealServer (a real perisai-server for the UI tests), shared with bindings/jvm's tests.
+    sourceSets["test"].java.srcDir(File(repoRoot, "bindings/jvm/src/testkit/kotlin"))
+
+    testOptions {
+        // Robolectric reads the linked resources and the merged manifest.
+        unitTests.isIncludeAndroidResources = true
+    }
 
     packaging {
         // Debug symbols stay out of the APK: uniffi needs them only on the host, to generate.
@@ -100,4 +107,13 @@ dependencies {
     implementation(libs.jna) { artifact { type = "aar" } }
     coreLibraryDesugaring(libs.desugar.jdk.libs)
     debugImplementation(libs.androidx.compose.ui.tooling)
+
+    // UI tests on the JVM (Robolectric), against the real library and a real perisai-server:
+    // see android/README.md. CI runs the same tests without Gradle (scripts/android-tests.sh).
+    testImplementation(libs.junit4)
+    testImplementation(libs.robolectric)
+    testImplementation(platform(libs.androidx.compose.bom))
+    testImplementation(libs.androidx.compose.ui.test.junit4)
+    testImplementation(libs.androidx.work.testing)
+    debugImplementation(libs.androidx.compose.ui.test.manifest)
 }

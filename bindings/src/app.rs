@@ -13,8 +13,8 @@ use crate::error::PerisaiError;
 use crate::keys::{DeviceSigner, ForeignKeyVault, ForeignSigner, KeyVault};
 use crate::sync::{Activated, DeviceStatus, ForeignObserver, SyncObserver, SyncReport};
 use crate::types::{
-    CashRecorded, FormDefinition, ParticipantCard, Quote, QuoteRequest, Receipt, RecordState,
-    RecordSummary, Statement, Submitted, ValidationReport,
+    CashRecorded, FormDefinition, Message, ParticipantCard, Quote, QuoteRequest, Receipt,
+    RecordState, RecordSummary, Statement, Submitted, ValidationReport,
 };
 
 /// The agent's app on this device: the form, validation, quotes and the sealed local queue.
@@ -52,6 +52,13 @@ impl AgentApp {
     /// Prices contributions month by month.
     pub fn quote(&self, request: QuoteRequest) -> Result<Quote, PerisaiError> {
         Ok(self.inner.quote(&request.into())?.into())
+    }
+
+    /// The contribution for the enrollment form as filled so far (its JSON object, not
+    /// validated; typed numbers like `2.000.000` accepted); `None` while there is nothing to
+    /// price or the values are outside the rule set (validation says why).
+    pub fn quote_form(&self, input_json: String) -> Result<Option<Quote>, PerisaiError> {
+        Ok(self.inner.quote_form(&input_json)?.map(Quote::from))
     }
 
     /// Saves a draft (any JSON object, not validated); pass `draft_id` to update one. Returns
@@ -120,6 +127,12 @@ impl AgentApp {
     /// The participant's receipt for a submitted record.
     pub fn receipt(&self, id: String) -> Result<Receipt, PerisaiError> {
         Ok(self.inner.receipt(&id)?.into())
+    }
+
+    /// The receipt as the participant receives it by SMS or WhatsApp, in both languages
+    /// (`BELUM DIBAYAR` until the server confirmed a payment).
+    pub fn receipt_share_text(&self, id: String) -> Result<Message, PerisaiError> {
+        Ok(self.inner.receipt_share_text(&id)?.into())
     }
 
     /// A record's enrollment as form JSON, to pre-fill the form when fixing a record.
@@ -239,6 +252,18 @@ mod tests {
         let receipt = app.receipt(done.id.clone()).unwrap();
         assert_eq!(receipt.reference, done.reference);
         assert!(!receipt.paid);
+        assert_eq!(receipt.phone.as_deref(), Some("+6281234567890"));
+        let share = app.receipt_share_text(done.id.clone()).unwrap();
+        assert!(share.id.contains("Status pembayaran: BELUM DIBAYAR"));
+        assert!(share.en.contains("Contribution: Rp"));
+        let card = &app.participants().unwrap()[0];
+        assert_eq!(card.phone, "+6281234567890");
+        let priced = app
+            .quote_form(r#"{"monthly_income": "2.000.000", "programs": ["JKK", "JKM"], "payment_months": 3, "enrolled_on": "2026-11-20"}"#.into())
+            .unwrap()
+            .expect("a quote");
+        assert_eq!(priced.months.len(), 3);
+        assert_eq!(app.quote_form("{}".into()).unwrap(), None);
         let queued = app.list(Some(RecordState::Queued)).unwrap();
         assert_eq!(queued.len(), 1);
         assert_eq!(queued[0].id, done.id);

@@ -35,3 +35,52 @@ pub use sync::SyncObserver;
 pub fn format_rupiah(amount: i64) -> String {
     perisai_core::message::format_rupiah(amount)
 }
+
+/// A number as the agent typed it (`2.000.000`, `50 400`, `Rp50.400`); `None` when it is not
+/// one. The shells read income, cash amounts and months with it.
+#[uniffi::export]
+pub fn parse_whole_number(typed: String) -> Option<i64> {
+    perisai_core::form::typed::whole_number(&typed)
+}
+
+/// The agent fixes a record in this state with a correction ("Perbaiki"): `has_issues`,
+/// `rejected`.
+#[uniffi::export]
+pub fn record_needs_fix(state: types::RecordState) -> bool {
+    perisai_core::queue::RecordState::from(state).needs_fix()
+}
+
+/// The agent can still take a record in this state back ("Tarik"): `draft`, `queued`.
+#[uniffi::export]
+pub fn record_can_withdraw(state: types::RecordState) -> bool {
+    perisai_core::queue::RecordState::from(state).can_withdraw()
+}
+
+/// A commission line's note in both languages (the server writes `Indonesian / English`).
+#[uniffi::export]
+pub fn statement_note(note: String) -> types::Message {
+    perisai_core::incentive::statement::note_message(&note).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use types::RecordState;
+
+    #[test]
+    fn the_shells_rules_are_the_cores() {
+        assert_eq!(parse_whole_number("Rp50.400".into()), Some(50_400));
+        assert_eq!(parse_whole_number("50,5".into()), None);
+        assert!(record_needs_fix(RecordState::HasIssues));
+        assert!(record_needs_fix(RecordState::Rejected));
+        assert!(!record_needs_fix(RecordState::Queued));
+        assert!(record_can_withdraw(RecordState::Queued));
+        assert!(record_can_withdraw(RecordState::Draft));
+        assert!(!record_can_withdraw(RecordState::Sent));
+        let note = statement_note("Iuran bulan ke-1 / Contribution month 1".into());
+        assert_eq!(
+            (note.id.as_str(), note.en.as_str()),
+            ("Iuran bulan ke-1", "Contribution month 1")
+        );
+    }
+}

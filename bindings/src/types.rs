@@ -9,7 +9,7 @@ use perisai_core::app::{
 };
 use perisai_core::form::{
     Choice as CoreChoice, Constraints as CoreConstraints, FieldDef as CoreFieldDef,
-    FieldKind as CoreFieldKind, FormDefinition as CoreFormDefinition,
+    FieldKind as CoreFieldKind, FormDefinition as CoreFormDefinition, InputMode as CoreInputMode,
 };
 use perisai_core::incentive::{
     Line as CoreLine, LineKind as CoreLineKind, Statement as CoreStatement,
@@ -302,6 +302,8 @@ pub struct Receipt {
     pub next_due_month: Option<String>,
     pub outcome_codes: Vec<String>,
     pub review_note: Option<String>,
+    /// The participant's phone (E.164), to send the receipt to; `None` once erased.
+    pub phone: Option<String>,
 }
 
 impl From<CoreReceipt> for Receipt {
@@ -328,6 +330,7 @@ impl From<CoreReceipt> for Receipt {
             next_due_month: r.next_due_month,
             outcome_codes: r.outcome_codes,
             review_note: r.review_note,
+            phone: r.phone,
         }
     }
 }
@@ -344,6 +347,10 @@ pub struct ParticipantCard {
     pub payment_code: Option<String>,
     /// For a purged record, the state it had.
     pub status: RecordState,
+    /// E.164 (`+628…`), for the agent's call or WhatsApp.
+    pub phone: String,
+    /// The next month's contribution is past its due day (the 15th).
+    pub overdue: bool,
 }
 
 impl From<CoreParticipantCard> for ParticipantCard {
@@ -355,6 +362,8 @@ impl From<CoreParticipantCard> for ParticipantCard {
             next_due_month: c.next_due_month,
             payment_code: c.payment_code,
             status: c.status.into(),
+            phone: c.phone,
+            overdue: c.overdue,
         }
     }
 }
@@ -504,6 +513,30 @@ pub struct FieldDef {
     pub hint: Message,
     pub options: Vec<Choice>,
     pub constraints: Constraints,
+    /// The keyboard a typed field wants.
+    pub input: InputMode,
+}
+
+/// The keyboard a typed field wants (digits for a NIK, the phone pad for a phone number…).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum InputMode {
+    Text,
+    Name,
+    Digits,
+    Phone,
+    Number,
+}
+
+impl From<CoreInputMode> for InputMode {
+    fn from(m: CoreInputMode) -> Self {
+        match m {
+            CoreInputMode::Text => InputMode::Text,
+            CoreInputMode::Name => InputMode::Name,
+            CoreInputMode::Digits => InputMode::Digits,
+            CoreInputMode::Phone => InputMode::Phone,
+            CoreInputMode::Number => InputMode::Number,
+        }
+    }
 }
 
 impl From<CoreFieldDef> for FieldDef {
@@ -517,6 +550,7 @@ impl From<CoreFieldDef> for FieldDef {
             hint: f.hint.into(),
             options: f.options.into_iter().map(Choice::from).collect(),
             constraints: f.constraints.into(),
+            input: f.input.into(),
         }
     }
 }

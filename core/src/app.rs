@@ -320,6 +320,18 @@ impl AgentApp {
         tariff::quote(&self.rule_book(), request)
     }
 
+    /// The contribution for the enrollment form as filled so far (a JSON object, not validated;
+    /// see [`QuoteRequest::from_form`]), with the agent's today when no date was entered. `None`
+    /// while there is nothing to price, or the values are outside the rule set's limits (the
+    /// validation report says why). Malformed JSON is `input.malformed`.
+    pub fn quote_form(&self, input_json: &str) -> Result<Option<Quote>, CoreError> {
+        let value: serde_json::Value =
+            serde_json::from_str(input_json).map_err(|_| CoreError::MalformedInput)?;
+        let form = value.as_object().ok_or(CoreError::MalformedInput)?;
+        Ok(QuoteRequest::from_form(form, self.now().date_naive())
+            .and_then(|request| self.quote(&request).ok()))
+    }
+
     /// Saves a draft (any JSON object, sealed, not validated); `draft_id` updates that draft.
     /// Returns the draft's id.
     pub fn save_draft(
@@ -485,6 +497,12 @@ impl AgentApp {
         self.store().receipt(id)
     }
 
+    /// The receipt as sent to the participant (SMS, WhatsApp), in both languages: see
+    /// [`Receipt::share_text`]. A draft has none (`record.not_allowed`).
+    pub fn receipt_share_text(&self, id: &str) -> Result<crate::message::Message, CoreError> {
+        Ok(self.receipt(id)?.share_text())
+    }
+
     /// A record's enrollment as form JSON (the normalized values; `supersedes` left out), so a
     /// shell can pre-fill the form when the agent fixes a record that `has_issues`. `NotFound`
     /// when the record is unknown or its content was erased (withdrawn, purged).
@@ -622,7 +640,12 @@ pub struct CashRecorded {
 impl AgentApp {
     /// The participants the agent follows, in receipt order (also after their records' purge).
     pub fn participants(&self) -> Result<Vec<ParticipantCard>, CoreError> {
-        self.store().participants()
+        let today = self.now().date_naive();
+        let mut cards = self.store().participants()?;
+        for card in &mut cards {
+            card.overdue = crate::queue::contribution_overdue(&card.next_due_month, today);
+        }
+        Ok(cards)
     }
 
     /// Records cash the agent took from the participant of `record_id`: `amount` rupiah for
@@ -884,6 +907,34 @@ mod tests {
     }
 
     #[test]
+    fn the_form_is_quoted_as_it_is_filled() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = app_at(dir.path(), "2026-12-04T03:00:00Z");
+        let quote = |json: &str| {
+            app.quote_form(json)
+                .unwrap()
+                .map(|q| (q.total_due, q.months.len()))
+        };
+        // A courier in December 2026: JKK and JKM at half (transport discount), 3 months.
+        let courier = r#"{"monthly_income": "2.000.000", "programs": ["JKK", "JKM"],
+            "payment_months": 3, "occupation": "KURIR"}"#;
+        assert_eq!(quote(courier), Some((3 * (10_000 + 3_400), 3)));
+        assert_eq!(
+            quote(r#"{"monthly_income": "2.000.000", "programs": ["JKK", "JKM"]}"#),
+            None
+        );
+        // Below the rule set's minimum: nothing to price (validation says why).
+        assert_eq!(
+            quote(r#"{"monthly_income": 500000, "programs": ["JKK", "JKM"], "payment_months": 1}"#),
+            None
+        );
+        assert_eq!(
+            code(app.quote_form("[1]").unwrap_err()).0,
+            "input.malformed"
+        );
+    }
+
+    #[test]
     fn cash_is_recorded_for_participants_only() {
         use crate::queue::testing::content;
         let dir = tempfile::tempdir().unwrap();
@@ -900,6 +951,16 @@ mod tests {
         assert_eq!(cards[0].record_id, kept);
         assert_eq!(cards[0].status, RecordState::Queued);
         assert!(cards[0].nik_masked.contains("••••"));
+        // For the agent's call or WhatsApp; its month (2026-11) was due on the 15th: late now.
+        assert!(cards[0].phone.starts_with("+628"), "{}", cards[0].phone);
+        assert!(cards[0].overdue);
+        let share = app.receipt_share_text(&kept).unwrap();
+        assert!(
+            share.id.contains("Status pembayaran: BELUM DIBAYAR"),
+            "{}",
+            share.id
+        );
+        assert!(!share.id.contains(&cards[0].phone));
 
         let done = app.record_cash(&kept, 50_400, 3).unwrap();
         assert_eq!(

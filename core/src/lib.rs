@@ -30,6 +30,7 @@ pub mod queue;
 pub mod record;
 pub mod rules;
 pub mod seal;
+pub mod share;
 pub mod signer;
 pub mod store;
 pub mod sync;

@@ -52,7 +52,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{DateTime, FixedOffset, SecondsFormat};
+use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
@@ -123,6 +123,19 @@ impl RecordState {
             RecordState::Withdrawn => "withdrawn",
             RecordState::Purged => "purged",
         }
+    }
+
+    /// The agent fixes it with a correction that supersedes it: the supervisor returned it
+    /// (`has_issues`) or the server refused it (`rejected`). The shells offer "Perbaiki" for
+    /// these, and [`Store::can_supersede`] and submit accept a correction of these only.
+    pub fn needs_fix(self) -> bool {
+        matches!(self, RecordState::HasIssues | RecordState::Rejected)
+    }
+
+    /// The agent can still take it back: not yet in a batch (`queued`) or a `draft` (discarded).
+    /// The shells offer "Tarik" for these, and [`Store::withdraw`] accepts these only.
+    pub fn can_withdraw(self) -> bool {
+        matches!(self, RecordState::Queued | RecordState::Draft)
     }
 
     /// Parses a stable state string; anything else is [`CoreError::InvalidParameter`].
@@ -253,6 +266,23 @@ pub struct ParticipantCard {
     pub payment_code: Option<String>,
     /// The record's state; for a purged record, the state it had when purged (`approved`...).
     pub status: RecordState,
+    /// The participant's phone (E.164, `+628…`), for the agent's call or WhatsApp.
+    pub phone: String,
+    /// The contribution of [`next_due_month`](Self::next_due_month) is late: its due day (the
+    /// 15th, DOMAIN.md §6) has passed. Set by [`crate::AgentApp::participants`] from the agent's
+    /// today; `false` straight from the store.
+    pub overdue: bool,
+}
+
+/// Contributions are due by the 15th of their month (DOMAIN.md §6).
+pub const CONTRIBUTION_DUE_DAY: u32 = 15;
+
+/// Whether the contribution of `month` (`YYYY-MM`) is late on `today`: after its due day. An
+/// unreadable month is never called late.
+pub fn contribution_overdue(month: &str, today: NaiveDate) -> bool {
+    crate::tariff::YearMonth::parse(month)
+        .and_then(|m| NaiveDate::from_ymd_opt(m.year(), m.month(), CONTRIBUTION_DUE_DAY))
+        .is_some_and(|due| today > due)
 }
 
 /// `3201011501900001` → `3201••••••••0001` (DOMAIN.md §8). Shorter input is fully masked.
@@ -341,6 +371,10 @@ pub struct Receipt {
     pub outcome_codes: Vec<String>,
     /// The supervisor's comment or reason, when there is one.
     pub review_note: Option<String>,
+    /// The participant's phone (E.164), to send the receipt to; `None` once erased. Not part of
+    /// the receipt's JSON (the desktop shell's `receipt` prints what the receipt shows).
+    #[serde(skip)]
+    pub phone: Option<String>,
 }
 
 pub const PAYMENT_STATUS_UNPAID: &str = "BELUM DIBAYAR";
@@ -574,7 +608,7 @@ impl Store {
         let supersedes = content.enrollment.supersedes.as_deref();
         if let Some(old) = supersedes {
             let row = get_row(&tx, old)?;
-            if !matches!(row.state, RecordState::HasIssues | RecordState::Rejected) {
+            if !row.state.needs_fix() {
                 return Err(not_allowed(row.state));
             }
             tx.execute(
@@ -642,12 +676,14 @@ impl Store {
     pub fn withdraw(&mut self, id: &str, now: &DateTime<FixedOffset>) -> Result<(), CoreError> {
         let (tx, _) = self.write_tx()?;
         let row = get_row(&tx, id)?;
+        if !row.state.can_withdraw() {
+            return Err(not_allowed(row.state));
+        }
         match row.state {
             RecordState::Draft => {
                 tx.execute("DELETE FROM records WHERE id = ?1", [id])?;
             }
-            RecordState::Queued => erase_to_tombstone(&tx, id, &rfc3339(now))?,
-            other => return Err(not_allowed(other)),
+            _ => erase_to_tombstone(&tx, id, &rfc3339(now))?,
         }
         tx.commit()?;
         self.forget_erased_pages()
@@ -874,6 +910,8 @@ impl Store {
                 nik_masked: card.nik_masked,
                 next_due_month: card.next_due_month,
                 payment_code: card.payment_code,
+                phone: card.phone,
+                overdue: false,
             });
         }
         Ok(out)
@@ -958,6 +996,9 @@ impl Store {
             next_due_month: card.as_ref().map(|c| c.next_due_month.clone()),
             outcome_codes,
             review_note: note,
+            phone: e
+                .map(|e| e.phone.clone())
+                .or_else(|| card.as_ref().map(|c| c.phone.clone())),
         })
     }
 
@@ -1003,10 +1044,7 @@ impl Store {
     /// `id` names a record a correction may supersede (`has_issues` or `rejected`).
     pub fn can_supersede(&self, id: &str) -> Result<bool, CoreError> {
         match get_row(&self.conn, id) {
-            Ok(row) => Ok(matches!(
-                row.state,
-                RecordState::HasIssues | RecordState::Rejected
-            )),
+            Ok(row) => Ok(row.state.needs_fix()),
             Err(CoreError::NotFound) => Ok(false),
             Err(e) => Err(e),
         }
@@ -1385,6 +1423,31 @@ mod tests {
         let vault = FileKeyVault::open_or_create(&dir.path().join("k")).unwrap();
         let store = Store::open(&dir.path().join("perisai.db"), &vault, true).unwrap();
         Fixture { dir, store }
+    }
+
+    #[test]
+    fn the_shells_offer_fix_and_withdraw_exactly_where_the_store_allows_them() {
+        use RecordState::*;
+        let fix: Vec<_> = RecordState::ALL
+            .into_iter()
+            .filter(|s| s.needs_fix())
+            .collect();
+        assert_eq!(fix, vec![Rejected, HasIssues]);
+        let take_back: Vec<_> = RecordState::ALL
+            .into_iter()
+            .filter(|s| s.can_withdraw())
+            .collect();
+        assert_eq!(take_back, vec![Draft, Queued]);
+    }
+
+    #[test]
+    fn a_contribution_is_late_after_the_15th_of_its_month() {
+        let day = |m: u32, d: u32| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        assert!(!contribution_overdue("2026-12", day(12, 15)));
+        assert!(contribution_overdue("2026-12", day(12, 16)));
+        assert!(contribution_overdue("2026-11", day(12, 1)));
+        assert!(!contribution_overdue("2027-01", day(12, 31)));
+        assert!(!contribution_overdue("Desember", day(12, 31)));
     }
 
     fn at(day: u32) -> DateTime<FixedOffset> {

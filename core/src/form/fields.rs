@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::occupation::OCCUPATIONS;
-use super::{Choice, Constraints, FieldDef, FieldKind};
+use super::{Choice, Constraints, FieldDef, FieldKind, InputMode};
 use crate::message::{format_rupiah, Message};
 use crate::record::Program;
 use crate::tariff::RuleSet;
@@ -71,6 +71,7 @@ fn field(key: &'static str, kind: FieldKind, required: bool, hint: (&str, &str))
         hint: Message::new(hint.0, hint.1),
         options: Vec::new(),
         constraints: Constraints::default(),
+        input: InputMode::Text,
     }
 }
 
@@ -111,17 +112,21 @@ pub fn all(rs: &RuleSet) -> Vec<FieldDef> {
     );
     let months: Vec<String> = terms.payment_months.iter().map(u32::to_string).collect();
 
-    let nik = field(
-        "nik",
-        FieldKind::Text,
-        true,
-        (
-            "16 angka sesuai KTP. Spasi, titik, dan tanda hubung boleh.",
-            "16 digits as on the ID card (KTP). Spaces, dots and dashes are allowed.",
-        ),
-    );
+    let nik = FieldDef {
+        input: InputMode::Digits,
+        ..field(
+            "nik",
+            FieldKind::Text,
+            true,
+            (
+                "16 angka sesuai KTP. Spasi, titik, dan tanda hubung boleh.",
+                "16 digits as on the ID card (KTP). Spaces, dots and dashes are allowed.",
+            ),
+        )
+    };
     let full_name = FieldDef {
         constraints: lengths(NAME_LENGTH),
+        input: InputMode::Name,
         ..field(
             "full_name",
             FieldKind::Text,
@@ -134,6 +139,7 @@ pub fn all(rs: &RuleSet) -> Vec<FieldDef> {
     };
     let birth_place = FieldDef {
         constraints: lengths(BIRTH_PLACE_LENGTH),
+        input: InputMode::Name,
         ..field(
             "birth_place",
             FieldKind::Text,
@@ -184,15 +190,18 @@ pub fn all(rs: &RuleSet) -> Vec<FieldDef> {
             ("Sesuai KTP.", "As on the KTP."),
         )
     };
-    let phone = field(
-        "phone",
-        FieldKind::Text,
-        true,
-        (
-            "Nomor HP Indonesia, misalnya 0812 3456 7890.",
-            "An Indonesian mobile number, e.g. 0812 3456 7890.",
-        ),
-    );
+    let phone = FieldDef {
+        input: InputMode::Phone,
+        ..field(
+            "phone",
+            FieldKind::Text,
+            true,
+            (
+                "Nomor HP Indonesia, misalnya 0812 3456 7890.",
+                "An Indonesian mobile number, e.g. 0812 3456 7890.",
+            ),
+        )
+    };
     let address = FieldDef {
         constraints: lengths(ADDRESS_LENGTH),
         ..field(
@@ -223,6 +232,7 @@ pub fn all(rs: &RuleSet) -> Vec<FieldDef> {
             max: Some(terms.income_max),
             ..Constraints::default()
         },
+        input: InputMode::Number,
         ..field(
             "monthly_income",
             FieldKind::Integer,

@@ -8,6 +8,7 @@
 
 mod fields;
 pub mod occupation;
+pub mod typed;
 
 use serde::Serialize;
 
@@ -45,6 +46,25 @@ pub struct FieldDef {
     pub options: Vec<Choice>,
     #[serde(skip_serializing_if = "Constraints::is_empty")]
     pub constraints: Constraints,
+    /// What the phone's keyboard should offer for a typed field.
+    pub input: InputMode,
+}
+
+/// The keyboard a typed field wants, so every shell offers the same one: a NIK gets digits, a
+/// phone number the phone pad, an income digits with grouping, a name capital first letters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputMode {
+    /// Free text (sentences).
+    Text,
+    /// A person's or a place's name: each word capitalized.
+    Name,
+    /// Digits only, no sign or decimal (a NIK; separators are typed as the agent likes).
+    Digits,
+    /// A phone number.
+    Phone,
+    /// A whole amount (rupiah), grouping dots allowed.
+    Number,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -113,6 +133,18 @@ pub fn field_label(key: &str) -> Option<Message> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn typed_fields_ask_for_the_keyboard_they_need() {
+        let form = definition();
+        let input = |key: &str| form.fields.iter().find(|f| f.key == key).unwrap().input;
+        assert_eq!(input("nik"), InputMode::Digits);
+        assert_eq!(input("phone"), InputMode::Phone);
+        assert_eq!(input("monthly_income"), InputMode::Number);
+        assert_eq!(input("full_name"), InputMode::Name);
+        assert_eq!(input("birth_place"), InputMode::Name);
+        assert_eq!(input("address"), InputMode::Text);
+    }
 
     #[test]
     fn fields_follow_the_record_contract_in_order() {

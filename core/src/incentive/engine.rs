@@ -27,7 +27,7 @@ use super::facts::{Facts, Participant, Payment};
 use super::scheme::{Scheme, SchemeBook};
 use super::statement::{Line, LineKind, Statement, Status};
 use crate::error::CoreError;
-use crate::message::format_rupiah;
+use crate::message::{format_rupiah, Message};
 use crate::queue::rfc3339;
 use crate::tariff::amount::round_half_up;
 use crate::tariff::YearMonth;
@@ -395,6 +395,11 @@ const MONTHS_EN: [&str; 12] = [
     "November",
     "December",
 ];
+
+/// `Desember 2026` / `December 2026`.
+pub(crate) fn month_message(m: YearMonth) -> Message {
+    Message::new(month_name(&MONTHS_ID, m), month_name(&MONTHS_EN, m))
+}
 
 fn month_name(names: &[&str; 12], m: YearMonth) -> String {
     let name = names

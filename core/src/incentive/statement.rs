@@ -11,6 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::message::Message;
 use crate::tariff::YearMonth;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,7 +53,20 @@ pub struct Line {
     /// The participant's record; for `management` lines, the agent.
     pub record_id: String,
     pub amount: i64,
+    /// Why, in both languages: `Indonesian / English` (read it with [`note_message`]).
     pub note: String,
+}
+
+/// How a line's note joins its two languages.
+pub const NOTE_SEPARATOR: &str = " / ";
+
+/// A line's note as its two languages (the engine writes `Indonesian / English`); a note without
+/// the separator is the same text in both.
+pub fn note_message(note: &str) -> Message {
+    match note.split_once(NOTE_SEPARATOR) {
+        Some((id, en)) => Message::new(id, en),
+        None => Message::new(note, note),
+    }
 }
 
 /// One agent's (or one Wadah's) statement for one month.
@@ -107,6 +121,20 @@ impl Statement {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_note_reads_in_either_language() {
+        let both = note_message(
+            "Iuran bulan ke-1, 15% dari Rp26.800 / Contribution month 1, 15% of Rp26.800",
+        );
+        assert_eq!(both.id, "Iuran bulan ke-1, 15% dari Rp26.800");
+        assert_eq!(both.en, "Contribution month 1, 15% of Rp26.800");
+        // Only the first separator splits: an English half may hold a slash of its own.
+        let more = note_message("a / b / c");
+        assert_eq!((more.id.as_str(), more.en.as_str()), ("a", "b / c"));
+        let one = note_message("Koreksi");
+        assert_eq!((one.id.as_str(), one.en.as_str()), ("Koreksi", "Koreksi"));
+    }
 
     #[test]
     fn serialises_exactly_as_the_commission_output() {

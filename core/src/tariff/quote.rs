@@ -5,13 +5,16 @@
 //! **in that month**, with that rule set's rate and discount window for the month: a 12-month
 //! prepayment can cross a discount window's end, or a change of rule set.
 
+use chrono::NaiveDate;
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 use super::book::RuleBook;
 use super::month::YearMonth;
 use super::rule_set::is_transport;
 use crate::error::CoreError;
 use crate::form::occupation;
+use crate::form::typed::whole_number;
 use crate::record::{Enrollment, Program};
 use crate::rules::codes;
 
@@ -36,6 +39,47 @@ impl QuoteRequest {
             start: (month.year(), month.month()),
             occupation: Some(e.occupation.clone()),
         }
+    }
+
+    /// What the form prices while the agent fills it in (the enrollment JSON object so far, not
+    /// validated): `payment_months` months of `monthly_income` for the package in `programs`,
+    /// from the month of `enrolled_on`, or of `today` when no date was entered. The income and
+    /// the months may still be the typed text (`2.000.000`). `None` while one of them is missing
+    /// or unreadable: there is nothing to price yet (validation says why, field by field).
+    pub fn from_form(form: &Map<String, Value>, today: NaiveDate) -> Option<QuoteRequest> {
+        let number = |key: &str| match form.get(key)? {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => whole_number(s),
+            _ => None,
+        };
+        let monthly_income = number("monthly_income")?;
+        let months = u32::try_from(number("payment_months")?).ok()?;
+        let programs = form
+            .get("programs")?
+            .as_array()?
+            .iter()
+            .map(|p| serde_json::from_value::<Program>(p.clone()).ok())
+            .collect::<Option<Vec<_>>>()
+            .filter(|p| !p.is_empty())?;
+        let occupation = form
+            .get("occupation")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_string);
+        let start = form
+            .get("enrolled_on")
+            .and_then(Value::as_str)
+            .and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
+            .unwrap_or(today);
+        let month = YearMonth::of(start);
+        Some(QuoteRequest {
+            monthly_income,
+            programs,
+            months,
+            start: (month.year(), month.month()),
+            occupation,
+        })
     }
 }
 
@@ -127,6 +171,50 @@ fn bad(field: &str, code: &str) -> CoreError {
 mod tests {
     use super::*;
     use Program::*;
+
+    fn form(json: serde_json::Value) -> Option<QuoteRequest> {
+        let today = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        QuoteRequest::from_form(json.as_object().unwrap(), today)
+    }
+
+    #[test]
+    fn the_form_is_priced_from_what_the_agent_entered() {
+        let r = form(
+            serde_json::json!({"monthly_income": "2.000.000", "programs": ["JKK", "JKM"],
+            "payment_months": 3, "occupation": "KURIR", "enrolled_on": "2026-11-20"}),
+        )
+        .unwrap();
+        assert_eq!(r.monthly_income, 2_000_000);
+        assert_eq!(r.programs, vec![JKK, JKM]);
+        assert_eq!(r.months, 3);
+        assert_eq!(r.start, (2026, 11));
+        assert_eq!(r.occupation.as_deref(), Some("KURIR"));
+        // No date yet: the agent's today; no occupation: not transport; JSON numbers too.
+        let r = form(
+            serde_json::json!({"monthly_income": 1500000, "programs": ["JHT", "JKK", "JKM"],
+            "payment_months": "12", "occupation": " "}),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.monthly_income, r.months, r.start),
+            (1_500_000, 12, (2026, 12))
+        );
+        assert_eq!(r.occupation, None);
+    }
+
+    #[test]
+    fn nothing_is_priced_while_income_package_or_months_are_missing() {
+        for json in [
+            serde_json::json!({"programs": ["JKK", "JKM"], "payment_months": 3}),
+            serde_json::json!({"monthly_income": "banyak", "programs": ["JKK", "JKM"], "payment_months": 3}),
+            serde_json::json!({"monthly_income": 2000000, "programs": [], "payment_months": 3}),
+            serde_json::json!({"monthly_income": 2000000, "programs": ["JP"], "payment_months": 3}),
+            serde_json::json!({"monthly_income": 2000000, "programs": ["JKK", "JKM"]}),
+            serde_json::json!({"monthly_income": 2000000, "programs": ["JKK", "JKM"], "payment_months": -1}),
+        ] {
+            assert!(form(json.clone()).is_none(), "{json}");
+        }
+    }
 
     fn req(
         income: i64,

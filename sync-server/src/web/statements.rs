@@ -295,10 +295,10 @@ fn kind_label(lang: Lang, kind: &str) -> &'static str {
 
 /// A line's note in one language: the engine writes `Indonesian / English`.
 fn note_in(lang: Lang, note: &str) -> String {
-    match (note.split_once(" / "), lang) {
-        (Some((id, _)), Lang::Id) => id.to_string(),
-        (Some((_, en)), Lang::En) => en.to_string(),
-        (None, _) => note.to_string(),
+    let both = perisai_core::incentive::statement::note_message(note);
+    match lang {
+        Lang::Id => both.id,
+        Lang::En => both.en,
     }
 }
 

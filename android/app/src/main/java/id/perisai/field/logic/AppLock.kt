@@ -25,6 +25,7 @@ class AppLock(private val store: Store, private val now: () -> Long = System::cu
     interface Store {
         fun load(): Saved?
         fun save(saved: Saved)
+        fun clear()
     }
 
     sealed interface Result {
@@ -43,6 +44,12 @@ class AppLock(private val store: Store, private val now: () -> Long = System::cu
         val salt = ByteArray(16).also { SecureRandom().nextBytes(it) }
         store.save(Saved(salt, hash(pin, salt), failures = 0, lockedUntil = 0))
     }
+
+    /**
+     * Forgets the PIN, after the branch let this device in again (re-activation with a new code):
+     * the agent then sets a new one. The records are not touched.
+     */
+    fun forgetPin() = store.clear()
 
     fun unlock(pin: String): Result {
         val saved = store.load() ?: return Result.Unlocked

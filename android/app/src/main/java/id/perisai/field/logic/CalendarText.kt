@@ -1,5 +1,6 @@
 package id.perisai.field.logic
 
+import java.time.LocalDate
 import java.time.OffsetDateTime
 import java.time.YearMonth
 import java.time.format.DateTimeFormatter
@@ -35,6 +36,14 @@ object CalendarText {
 
     /** The core's RFC 3339 time as `dd/MM/yyyy HH.mm`, in the offset it carries. */
     fun dateTime(rfc3339: String): String = format(rfc3339, "dd/MM/yyyy HH.mm")
+
+    /** A record's date (`YYYY-MM-DD`) as `dd/MM/yyyy`; as is when unreadable. */
+    fun day(isoDate: String): String =
+        try {
+            LocalDate.parse(isoDate.trim()).format(DateTimeFormatter.ofPattern("dd/MM/yyyy"))
+        } catch (e: DateTimeParseException) {
+            isoDate
+        }
 
     /** `YYYY-MM` one month before or after ([delta] months), or null when unreadable. */
     fun shift(yearMonth: String, delta: Long): String? = parseMonth(yearMonth)?.plusMonths(delta)?.toString()

@@ -3,16 +3,18 @@ package id.perisai.field.logic
 import id.perisai.ffi.AgentAppInterface
 import id.perisai.ffi.CashRecorded
 import id.perisai.ffi.PerisaiException
+import id.perisai.ffi.parseWholeNumber
 
 /**
  * "Uang tunai diterima": the form an agent fills after taking cash from a participant (DOMAIN.md
  * §6): how much, and for how many contribution months. The core records it, sealed, with the
  * time, and sends it with the next sync; the server reconciles it with the payment channel.
  *
- * The form holds no rule. What the agent typed is read as a whole number (grouping dots and
- * spaces allowed, as the enrollment form reads income); a text that is not one is sent as 0, so
- * the core refuses it with the same message as any amount outside its limits, and that message
- * shows beside the input the core names (`amount` or `months`).
+ * The form holds no rule. What the agent typed is read as a whole number by the core's reader
+ * (`parseWholeNumber`: grouping dots and spaces, `Rp` in front, as the enrollment form reads
+ * income); a text that is not one is sent as 0, so the core refuses it with the same message as
+ * any amount outside its limits, and that message shows beside the input the core names
+ * (`amount` or `months`).
  *
  * Recording cash never makes anything paid: the receipt keeps reading BELUM DIBAYAR until the
  * server confirms a payment, and [Saved.paymentStatus] says so.
@@ -142,12 +144,11 @@ class CashEntry private constructor(
 
         private val forMonths = Text("untuk %d bulan", "for %d months")
 
-        /** `50.400`, `50 400`, `50400` → 50400; anything else → 0, which the core refuses. */
-        private fun wholeNumber(typed: String): Long =
-            typed.trim().removePrefix("Rp").replace(".", "").replace(" ", "").toLongOrNull() ?: 0
+        /** `50.400`, `Rp50.400`, `50400` → 50400; anything else → 0, which the core refuses. */
+        private fun wholeNumber(typed: String): Long = parseWholeNumber(typed) ?: 0
 
         /** Months as the facade takes them; a negative or unreadable text → 0, which the core refuses. */
         private fun months(typed: String): UInt =
-            typed.trim().toLongOrNull()?.takeIf { it in 0..UInt.MAX_VALUE.toLong() }?.toUInt() ?: 0u
+            parseWholeNumber(typed)?.takeIf { it in 0..UInt.MAX_VALUE.toLong() }?.toUInt() ?: 0u
     }
 }

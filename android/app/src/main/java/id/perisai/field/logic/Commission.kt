@@ -4,6 +4,7 @@ import id.perisai.ffi.AgentAppInterface
 import id.perisai.ffi.LineKind
 import id.perisai.ffi.Statement
 import id.perisai.ffi.StatementStatus
+import id.perisai.ffi.statementNote
 
 /**
  * "Insentif": the agent's commission statement for one month, as the core keeps it offline
@@ -138,12 +139,8 @@ class Commission(private val app: AgentAppInterface, val lang: Lang) {
         )
     }
 
-    /** The core writes a note in Indonesian, then English after ` / `: the agent's half. */
-    private fun note(both: String): String {
-        val cut = both.indexOf(SEPARATOR)
-        if (cut < 0) return both
-        return if (lang == Lang.ID) both.substring(0, cut) else both.substring(cut + SEPARATOR.length)
-    }
+    /** The note in the agent's language (the core reads the server's `Indonesian / English`). */
+    private fun note(both: String): String = statementNote(both).text(lang)
 
     private object L {
         val confirmed = Text("Resmi, diterbitkan %s", "Confirmed, issued %s")
@@ -163,8 +160,6 @@ class Commission(private val app: AgentAppInterface, val lang: Lang) {
     }
 
     private companion object {
-        const val SEPARATOR = " / "
-
         val kindLabels: Map<LineKind, Text> = mapOf(
             LineKind.ACQUISITION to Text("Akuisisi", "Acquisition"),
             LineKind.CONTRIBUTION to Text("Iuran", "Contribution"),

@@ -4,12 +4,12 @@ import id.perisai.ffi.AgentAppInterface
 import id.perisai.ffi.FieldDef
 import id.perisai.ffi.FieldKind
 import id.perisai.ffi.FormDefinition
+import id.perisai.ffi.InputMode
 import id.perisai.ffi.Issue
 import id.perisai.ffi.PerisaiException
-import id.perisai.ffi.Program
-import id.perisai.ffi.QuoteRequest
 import id.perisai.ffi.Submitted
 import id.perisai.ffi.ValidationReport
+import id.perisai.ffi.parseWholeNumber
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonArray
 import kotlinx.serialization.json.JsonElement
@@ -19,7 +19,6 @@ import kotlinx.serialization.json.booleanOrNull
 import kotlinx.serialization.json.buildJsonObject
 import kotlinx.serialization.json.contentOrNull
 import kotlinx.serialization.json.doubleOrNull
-import kotlinx.serialization.json.jsonPrimitive
 
 /**
  * The enrollment form's state, rendered from the core's [FormDefinition].
@@ -169,46 +168,27 @@ class EnrollmentForm private constructor(
     }
 
     /**
-     * Core: prices the contribution for what is entered so far, or null while income, package or
-     * months are missing (or the core refuses them: the field errors say why at [check]).
-     * [todayYear] and [todayMonth] are the agent's local date, used when no enrollment date was
-     * typed (the core takes "today" as the enrollment date then).
+     * Core: prices the contribution for what is entered so far (the core reads the income,
+     * package, months, occupation and date from the form's JSON, and takes the agent's today when
+     * no date was typed), or null while there is nothing to price yet.
      */
-    fun quote(todayYear: Int, todayMonth: Int): QuoteUi? {
-        val values = inputs.associate { it.key to valueOf(it) }
-        val income = (values["monthly_income"] as? JsonPrimitive)?.contentOrNull?.toLongOrNull() ?: return null
-        val programs = (values["programs"] as? JsonArray)
-            ?.mapNotNull { p -> p.jsonPrimitive.contentOrNull?.let { c -> Program.entries.firstOrNull { it.name == c } } }
-            ?.takeIf { it.isNotEmpty() } ?: return null
-        val months = (values["payment_months"] as? JsonPrimitive)?.contentOrNull?.toIntOrNull() ?: return null
-        val occupation = (values["occupation"] as? JsonPrimitive)?.contentOrNull
-        val enrolled = (values["enrolled_on"] as? JsonPrimitive)?.contentOrNull
-        val (year, month) = enrolled?.let { parseYearMonth(it) } ?: (todayYear to todayMonth)
+    fun quote(): QuoteUi? {
         val quote = try {
-            app.quote(QuoteRequest(income, programs, months.toUInt(), year, month.toUInt(), occupation))
+            app.quoteForm(toJson())
         } catch (e: PerisaiException) {
-            return null
-        }
+            null
+        } ?: return null
         return QuoteUi(quote.totalDue, Rupiah.format(quote.totalDue), quote.months.size)
-    }
-
-    private fun parseYearMonth(date: String): Pair<Int, Int>? {
-        val parts = date.split("-")
-        if (parts.size != 3) return null
-        val y = parts[0].toIntOrNull() ?: return null
-        val m = parts[1].toIntOrNull()?.takeIf { it in 1..12 } ?: return null
-        return y to m
     }
 
     // --- the JSON value of each field -------------------------------------------------------
 
     private fun valueOf(def: FieldDef): JsonElement? = when (def.kind) {
         FieldKind.TEXT, FieldKind.DATE -> text[def.key]?.takeIf { it.isNotBlank() }?.let { JsonPrimitive(it) }
-        // Digits with the usual grouping dots are a number; anything else goes as typed, and the
-        // core answers with its `type` error.
+        // What the core reads as a number (`2.000.000`) is one; anything else goes as typed, and
+        // the core answers with its `type` error.
         FieldKind.INTEGER -> text[def.key]?.trim()?.takeIf { it.isNotEmpty() }?.let { typed ->
-            val digits = typed.replace(".", "").replace(" ", "")
-            digits.toLongOrNull()?.let { JsonPrimitive(it) } ?: JsonPrimitive(typed)
+            parseWholeNumber(typed)?.let { JsonPrimitive(it) } ?: JsonPrimitive(typed)
         }
         FieldKind.CHOICE -> picked[def.key]?.firstOrNull()?.let { parse(def.options[it].valueJson) }
         FieldKind.MULTI_CHOICE -> picked[def.key]?.takeIf { it.isNotEmpty() }?.let { chosen ->
@@ -286,6 +266,7 @@ class EnrollmentForm private constructor(
         return FieldUi(
             key = def.key,
             kind = def.kind,
+            input = def.input,
             label = def.label.text(lang),
             hint = def.hint.text(lang),
             required = def.required,
@@ -305,6 +286,17 @@ class EnrollmentForm private constructor(
         /** Core: a new, empty form with today's rule set. */
         fun new(app: AgentAppInterface, lang: Lang): EnrollmentForm =
             EnrollmentForm(app, app.form(), lang, correcting = null)
+
+        /**
+         * Core: the form as it was, from its JSON ([toJson]) kept across a process death, with
+         * the draft it is saved in and the record it corrects.
+         */
+        fun restore(app: AgentAppInterface, lang: Lang, json: String, draftId: String?, correcting: String?): EnrollmentForm {
+            val form = EnrollmentForm(app, app.form(), lang, correcting)
+            form.fill(Json.parseToJsonElement(json) as? JsonObject ?: JsonObject(emptyMap()))
+            form.draftId = draftId
+            return form
+        }
 
         /** Core: the form filled from a saved draft. */
         fun fromDraft(app: AgentAppInterface, lang: Lang, draftId: String): EnrollmentForm {
@@ -342,6 +334,8 @@ class EnrollmentForm private constructor(
 data class FieldUi(
     val key: String,
     val kind: FieldKind,
+    /** The keyboard the core asks for (digits for a NIK, the phone pad…). */
+    val input: InputMode,
     val label: String,
     val hint: String,
     val required: Boolean,

@@ -52,9 +52,10 @@ class MyEnrollments(private val app: AgentAppInterface, val lang: Lang) {
 
     /** Core: one record's receipt and review decision. */
     fun detail(id: String): Detail {
-        val receipt = app.receipt(id)
+        val view = ReceiptView.load(app, id, lang)
+        val receipt = view.receipt
         return Detail(
-            receipt = ReceiptView(receipt, lang),
+            receipt = view,
             stateLabel = RecordStates.label(receipt.state, lang),
             reviewNote = receipt.reviewNote,
             outcomeCodes = receipt.outcomeCodes,

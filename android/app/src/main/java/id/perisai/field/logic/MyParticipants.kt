@@ -26,6 +26,10 @@ class MyParticipants(private val app: AgentAppInterface, val lang: Lang) {
         val paymentCode: String?,
         /** `BELUM DIBAYAR` / `SUDAH DIBAYAR`, the core's words (null when the receipt is gone). */
         val paymentStatus: String?,
+        /** E.164 (`+628…`): the agent calls or writes on WhatsApp. */
+        val phone: String,
+        /** The due month's contribution is late (past the 15th): the core's judgement. */
+        val overdue: Boolean,
     )
 
     /** Core: approved participants, those with the earliest due month first. */
@@ -41,6 +45,8 @@ class MyParticipants(private val app: AgentAppInterface, val lang: Lang) {
                     nextDueLabel = CalendarText.month(card.nextDueMonth, lang),
                     paymentCode = card.paymentCode,
                     paymentStatus = paymentStatus(card.recordId),
+                    phone = card.phone,
+                    overdue = card.overdue,
                 )
             }
             .sortedBy { it.nextDueMonth }

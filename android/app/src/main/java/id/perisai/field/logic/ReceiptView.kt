@@ -5,13 +5,18 @@ import id.perisai.ffi.Receipt
 
 /**
  * The participant's receipt (bukti pendaftaran), as the screen shows it and as it is shared by
- * SMS or the share sheet.
+ * SMS, WhatsApp or the share sheet (that text is the core's, `receiptShareText`).
  *
  * Every value comes from the core's [Receipt], already formatted there: the amount (`Rp50.400`),
  * the dates (`20/11/2026`), the masked NIK and the payment status, which reads `BELUM DIBAYAR`
  * until the server confirmed a payment. The app never decides that something is paid.
  */
-class ReceiptView(val receipt: Receipt, val lang: Lang) {
+class ReceiptView(
+    val receipt: Receipt,
+    val lang: Lang,
+    /** The text sent to the participant (SMS, WhatsApp, share sheet): the core's words. */
+    val shareText: String,
+) {
     /** True only once the server confirmed the payment (the core says so). */
     val paid: Boolean get() = receipt.paid
 
@@ -36,15 +41,10 @@ class ReceiptView(val receipt: Receipt, val lang: Lang) {
             receipt.nextDueMonth?.let { add(L.nextDue.of(lang) to it) }
         }
 
-    /** The text sent to the participant (SMS or share sheet): plain, short, no full NIK. */
-    fun shareText(): String = buildString {
-        appendLine(L.title.of(lang))
-        for ((label, value) in lines) appendLine("$label: $value")
-        append(if (receipt.paid) L.paidNote.of(lang) else L.unpaidNote.of(lang))
-    }
+    /** The participant's number (E.164) the receipt goes to, while the core still has it. */
+    val phone: String? get() = receipt.phone
 
     private object L {
-        val title = Text("BUKTI PENDAFTARAN BPJS KETENAGAKERJAAN (BPU)", "BPJS KETENAGAKERJAAN ENROLLMENT RECEIPT (BPU)")
         val receiptNo = Text("No. bukti", "Receipt no.")
         val reference = Text("Referensi", "Reference")
         val name = Text("Nama", "Name")
@@ -56,18 +56,11 @@ class ReceiptView(val receipt: Receipt, val lang: Lang) {
         val payment = Text("Status pembayaran", "Payment status")
         val paymentCode = Text("Kode iuran", "Payment code")
         val nextDue = Text("Iuran berikutnya", "Next contribution due")
-        val unpaidNote = Text(
-            "Iuran belum tercatat dibayar. Bayar dengan kode iuran di kanal pembayaran resmi; cek status dengan nomor referensi di kantor cabang.",
-            "The contribution is not yet recorded as paid. Pay with the payment code at an official channel; check the status with the reference at the branch office.",
-        )
-        val paidNote = Text(
-            "Pembayaran sudah dikonfirmasi BPJS Ketenagakerjaan.",
-            "The payment was confirmed by BPJS Ketenagakerjaan.",
-        )
     }
 
     companion object {
-        /** Core: the receipt of record [id]. */
-        fun load(app: AgentAppInterface, id: String, lang: Lang): ReceiptView = ReceiptView(app.receipt(id), lang)
+        /** Core: the receipt of record [id] and its share text (a draft has none: `record.not_allowed`). */
+        fun load(app: AgentAppInterface, id: String, lang: Lang): ReceiptView =
+            ReceiptView(app.receipt(id), lang, app.receiptShareText(id).text(lang))
     }
 }

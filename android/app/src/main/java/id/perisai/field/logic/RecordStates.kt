@@ -1,22 +1,23 @@
 package id.perisai.field.logic
 
 import id.perisai.ffi.RecordState
+import id.perisai.ffi.recordCanWithdraw
+import id.perisai.ffi.recordNeedsFix
 
 /**
  * How each of the core's record states reads to an agent, and what the agent can ask for. The
- * core decides every transition: a withdraw or correction it does not allow is refused with its
- * own message, whatever the screen offered.
+ * core decides every transition (and which states offer "Perbaiki" and "Tarik": the two rules
+ * below are the core's, exported by the facade); a withdraw or correction it does not allow is
+ * refused with its own message, whatever the screen offered.
  */
 object RecordStates {
     fun label(state: RecordState, lang: Lang): String = labels.getValue(state).of(lang)
 
     /** "Has issues" or rejected: the agent fixes it with a correction that supersedes it. */
-    fun needsFix(state: RecordState): Boolean =
-        state == RecordState.HAS_ISSUES || state == RecordState.REJECTED
+    fun needsFix(state: RecordState): Boolean = recordNeedsFix(state)
 
     /** Not yet sent: the agent can still take it back. */
-    fun canWithdraw(state: RecordState): Boolean =
-        state == RecordState.QUEUED || state == RecordState.DRAFT
+    fun canWithdraw(state: RecordState): Boolean = recordCanWithdraw(state)
 
     private val labels: Map<RecordState, Text> = mapOf(
         RecordState.DRAFT to Text("Draf", "Draft"),

@@ -27,14 +27,14 @@ import javax.crypto.SecretKey
  * is plain javax.crypto / java.security and is tested on the JVM against the real core; only the
  * key generation below is Android's.
  */
-class AndroidKeys(private val context: Context) {
+class AndroidKeys(private val context: Context) : DeviceKeys {
     private val keyStore: KeyStore by lazy { KeyStore.getInstance(PROVIDER).apply { load(null) } }
 
-    fun keyVault(): KeyVault = GcmKeyVault { wrapKey() }
+    override fun keyVault(): KeyVault = GcmKeyVault { wrapKey() }
 
-    fun signer(): DeviceSigner = EcDeviceSigner({ signingPrivateKey() }, { signingPublicKey() })
+    override fun signer(): DeviceSigner = EcDeviceSigner({ signingPrivateKey() }, { signingPublicKey() })
 
-    fun deleteSigningKey() {
+    override fun deleteSigningKey() {
         if (keyStore.containsAlias(SIGNING_ALIAS)) keyStore.deleteEntry(SIGNING_ALIAS)
     }
 

@@ -35,4 +35,8 @@ class PinFile(context: Context) : AppLock.Store {
         tmp.writeText(text)
         tmp.renameTo(file)
     }
+
+    override fun clear() {
+        file.delete()
+    }
 }

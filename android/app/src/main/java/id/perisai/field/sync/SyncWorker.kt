@@ -1,11 +1,11 @@
 package id.perisai.field.sync
 
-import android.app.NotificationChannel
-import android.app.NotificationManager
 import android.content.Context
 import android.content.pm.ServiceInfo
 import android.os.Build
+import androidx.core.app.NotificationChannelCompat
 import androidx.core.app.NotificationCompat
+import androidx.core.app.NotificationManagerCompat
 import androidx.work.BackoffPolicy
 import androidx.work.Constraints
 import androidx.work.CoroutineWorker
@@ -30,35 +30,43 @@ import kotlinx.coroutines.withContext
  * `sync` (through [DeviceSync]), which does the batching, signing, retries within the run and
  * acknowledgements.
  *
- * WorkManager adds what the core cannot: it runs only with a network, retries a failed run with
- * exponential backoff, survives reboots, and runs right away (expedited) when the agent taps
- * "Kirim". A `sync.network` failure is a retry; a refusal retrying cannot fix (device revoked,
- * app too old…) stops until the agent acts.
+ * WorkManager adds what the core cannot: it runs only with a network (so a save made offline is
+ * sent when the network returns), retries a failed run with exponential backoff, survives
+ * reboots, and runs right away (expedited) after a save or when the agent taps "Kirim". A
+ * `sync.network` failure is a retry; a refusal retrying cannot fix (device revoked, app too
+ * old…) stops, and is kept for the home screen to say in words until a sync goes through.
  */
 class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(context, params) {
 
     override suspend fun doWork(): Result = withContext(Dispatchers.IO) {
         val core = (applicationContext as PerisaiApplication).core
-        when (core.deviceSync.sync()) {
-            is DeviceSync.Result.Done -> Result.success()
+        when (val result = core.sync()) {
+            is DeviceSync.Result.Done -> {
+                core.syncOutcome.cleared()
+                Result.success()
+            }
             is DeviceSync.Result.RetryLater -> Result.retry()
             // The core already erased the data as the server's signed command said.
             is DeviceSync.Result.Revoked -> {
                 core.forgetSigningKey()
+                core.syncOutcome.stopped(result.problem)
                 Result.failure()
             }
-            is DeviceSync.Result.Stopped -> Result.failure()
+            is DeviceSync.Result.Stopped -> {
+                core.syncOutcome.stopped(result.problem)
+                Result.failure()
+            }
         }
     }
 
     /** Expedited work runs as a foreground service before Android 12: it needs a notification. */
     override suspend fun getForegroundInfo(): ForegroundInfo {
-        val manager = applicationContext.getSystemService(NotificationManager::class.java)
-        if (Build.VERSION.SDK_INT >= 26) {
-            manager.createNotificationChannel(
-                NotificationChannel(CHANNEL, applicationContext.getString(R.string.sync_channel), NotificationManager.IMPORTANCE_LOW),
-            )
-        }
+        // The compat manager creates the channel where channels exist (API 26+) and does nothing before.
+        NotificationManagerCompat.from(applicationContext).createNotificationChannel(
+            NotificationChannelCompat.Builder(CHANNEL, NotificationManagerCompat.IMPORTANCE_LOW)
+                .setName(applicationContext.getString(R.string.sync_channel))
+                .build(),
+        )
         val notification = NotificationCompat.Builder(applicationContext, CHANNEL)
             .setSmallIcon(R.drawable.ic_perisai)
             .setContentTitle(applicationContext.getString(R.string.sync_running))
@@ -75,7 +83,9 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
         private const val CHANNEL = "sync"
         private const val NOTIFICATION_ID = 7
         private const val PERIODIC = "perisai-sync-periodic"
-        private const val NOW = "perisai-sync-now"
+
+        /** The unique work of a sync asked for now (the home screen watches it). */
+        const val NOW = "perisai-sync-now"
 
         private val network = Constraints.Builder().setRequiredNetworkType(NetworkType.CONNECTED).build()
 
@@ -88,7 +98,7 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
             WorkManager.getInstance(context).enqueueUniquePeriodicWork(PERIODIC, ExistingPeriodicWorkPolicy.KEEP, request)
         }
 
-        /** The agent tapped "Kirim": now if there is a network, else as soon as there is one. */
+        /** After a save or "Kirim": now if there is a network, else as soon as there is one. */
         fun sendNow(context: Context) {
             val request = OneTimeWorkRequestBuilder<SyncWorker>()
                 .setConstraints(network)

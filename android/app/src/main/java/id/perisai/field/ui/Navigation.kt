@@ -1,12 +1,15 @@
 package id.perisai.field.ui
 
 import androidx.compose.runtime.Composable
-import androidx.fragment.app.FragmentActivity
+import androidx.compose.runtime.getValue
+import androidx.compose.runtime.produceState
+import androidx.navigation.NavHostController
 import androidx.navigation.NavType
 import androidx.navigation.compose.NavHost
 import androidx.navigation.compose.composable
 import androidx.navigation.compose.rememberNavController
 import androidx.navigation.navArgument
+import id.perisai.field.logic.LockGate
 import id.perisai.field.platform.Core
 import id.perisai.field.ui.screens.ActivationScreen
 import id.perisai.field.ui.screens.CashScreen
@@ -19,22 +22,37 @@ import id.perisai.field.ui.screens.MyEnrollmentsScreen
 import id.perisai.field.ui.screens.ParticipantsScreen
 import id.perisai.field.ui.screens.ReceiptScreen
 
-/** Every screen and how they lead to each other. The lock screen comes first, always. */
+/**
+ * The app: the lock while [Core.lock] is locked, else the screens. The navigation state outlives
+ * the lock (and a process death: it is saved with the activity), so unlocking goes back to the
+ * screen the agent was on; while locked, no screen is composed at all, so nothing personal is
+ * on screen or in the accessibility tree behind the lock.
+ */
 @Composable
-fun PerisaiNavHost(core: Core, activity: FragmentActivity) {
+fun PerisaiApp(core: Core) {
     val nav = rememberNavController()
-    NavHost(navController = nav, startDestination = "lock") {
-        composable("lock") {
-            LockScreen(core, activity, onUnlocked = {
-                nav.navigate("home") { popUpTo("lock") { inclusive = true } }
-            })
-        }
+    val locked by produceState(core.lock.locked, core.lock) {
+        val listener = LockGate.Listener { value = it }
+        core.lock.listen(listener)
+        value = core.lock.locked
+        awaitDispose { core.lock.unlisten(listener) }
+    }
+    if (locked) {
+        LockScreen(onUnlocked = core.lock::unlock)
+    } else {
+        PerisaiNavHost(nav)
+    }
+}
+
+/** Every screen and how they lead to each other. */
+@Composable
+fun PerisaiNavHost(nav: NavHostController) {
+    NavHost(navController = nav, startDestination = "home") {
         composable("activation") {
-            ActivationScreen(core, onDone = { nav.popBackStack() })
+            ActivationScreen(resetPin = false, onDone = { nav.popBackStack() })
         }
         composable("home") {
             HomeScreen(
-                core,
                 onNewEnrollment = { nav.navigate("form") },
                 onMyEnrollments = { nav.navigate("mine") },
                 onParticipants = { nav.navigate("participants") },
@@ -48,38 +66,37 @@ fun PerisaiNavHost(core: Core, activity: FragmentActivity) {
                 navArgument("draft") { type = NavType.StringType; nullable = true },
                 navArgument("fix") { type = NavType.StringType; nullable = true },
             ),
-        ) { entry ->
+        ) {
             EnrollmentFormScreen(
-                core,
-                draftId = entry.arguments?.getString("draft"),
-                fixId = entry.arguments?.getString("fix"),
                 onSubmitted = { id -> nav.navigate("receipt/$id") { popUpTo("home") } },
                 onBack = { nav.popBackStack() },
             )
         }
         composable("receipt/{id}") { entry ->
             val id = entry.arguments?.getString("id").orEmpty()
-            ReceiptScreen(core, id, onCash = { nav.navigate("cash/$id") }, onDone = { nav.popBackStack("home", false) })
+            ReceiptScreen(onCash = { nav.navigate("cash/$id") }, onDone = { nav.popBackStack("home", false) })
         }
-        composable("cash/{id}") { entry ->
-            CashScreen(core, entry.arguments?.getString("id").orEmpty(), onDone = { nav.popBackStack() })
+        composable("cash/{id}") {
+            CashScreen(onDone = { nav.popBackStack() })
         }
         composable("mine") {
-            MyEnrollmentsScreen(core, onOpen = { id -> nav.navigate("detail/$id") }, onBack = { nav.popBackStack() })
+            MyEnrollmentsScreen(
+                onOpen = { id -> nav.navigate("detail/$id") },
+                onOpenDraft = { id -> nav.navigate("form?draft=$id") },
+                onBack = { nav.popBackStack() },
+            )
         }
         composable("detail/{id}") { entry ->
             val id = entry.arguments?.getString("id").orEmpty()
             EnrollmentDetailScreen(
-                core,
-                id,
                 onFix = { nav.navigate("form?fix=$id") },
                 onReceipt = { nav.navigate("receipt/$id") },
                 onBack = { nav.popBackStack() },
             )
         }
         composable("participants") {
-            ParticipantsScreen(core, onCash = { id -> nav.navigate("cash/$id") }, onBack = { nav.popBackStack() })
+            ParticipantsScreen(onCash = { id -> nav.navigate("cash/$id") }, onBack = { nav.popBackStack() })
         }
-        composable("commission") { CommissionScreen(core, onBack = { nav.popBackStack() }) }
+        composable("commission") { CommissionScreen(onBack = { nav.popBackStack() }) }
     }
 }

@@ -5,7 +5,9 @@ import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.text.KeyboardOptions
+import androidx.compose.foundation.verticalScroll
 import androidx.compose.material3.Button
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
@@ -14,93 +16,83 @@ import androidx.compose.material3.Text
 import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
-import androidx.compose.runtime.mutableStateOf
-import androidx.compose.runtime.remember
-import androidx.compose.runtime.rememberCoroutineScope
-import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.input.KeyboardCapitalization
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import androidx.lifecycle.viewmodel.compose.viewModel
+import androidx.lifecycle.createSavedStateHandle
 import com.journeyapps.barcodescanner.ScanContract
 import com.journeyapps.barcodescanner.ScanOptions
 import id.perisai.field.R
-import id.perisai.field.logic.ActivationRequest
-import id.perisai.field.logic.Outcome
-import id.perisai.field.platform.Core
 import id.perisai.field.ui.PerisaiScaffold
-import id.perisai.field.ui.io
+import id.perisai.field.ui.ProblemText
+import id.perisai.field.ui.core
 import id.perisai.field.ui.screenPadding
-import kotlinx.coroutines.launch
 
 /**
- * Activation: the branch's QR code (server, code, server-key fingerprint) or the typed server and
- * code. The core checks the code, signs with the new Keystore key and pins the server key.
+ * Activation by the branch's QR code or by the typed server and code; with [resetPin], the way
+ * back in after a forgotten PIN ([onDone] then asks for a new PIN).
  */
 @Composable
-fun ActivationScreen(core: Core, onDone: () -> Unit) {
-    val scope = rememberCoroutineScope()
-    var server by remember { mutableStateOf("") }
-    var code by remember { mutableStateOf("") }
-    var fingerprint by remember { mutableStateOf<String?>(null) }
-    var message by remember { mutableStateOf<String?>(null) }
-    var busy by remember { mutableStateOf(false) }
-    val badQr = stringResource(R.string.activation_bad_qr)
-    val doneText = stringResource(R.string.activation_done)
-
+fun ActivationScreen(resetPin: Boolean, onDone: () -> Unit, onBack: () -> Unit = onDone) {
+    val vm: ActivationViewModel = viewModel(key = "activation-$resetPin") {
+        ActivationViewModel(core(), createSavedStateHandle(), resetPin)
+    }
+    val state by vm.state.collectAsStateWithLifecycle()
     val scanner = rememberLauncherForActivityResult(ScanContract()) { result ->
-        val payload = result.contents ?: return@rememberLauncherForActivityResult
-        val request = ActivationRequest.fromQr(payload)
-        if (request == null) {
-            message = badQr
-        } else {
-            server = request.serverUrl
-            code = request.code
-            fingerprint = request.fingerprint
-        }
+        result.contents?.let(vm::onQr)
     }
-
-    fun activate() {
-        val request = ActivationRequest.typed(server, code)?.copy(fingerprint = fingerprint) ?: return
-        busy = true
-        scope.launch {
-            message = when (val result = io { core.deviceSync.activate(request) }) {
-                is Outcome.Ok -> doneText.format(result.value.agentId, result.value.branch)
-                is Outcome.Refused -> result.problem.message
+    val title = stringResource(if (resetPin) R.string.reset_title else R.string.activation_title)
+    PerisaiScaffold(title = title, onBack = onBack) { padding ->
+        Column(
+            Modifier.fillMaxSize().screenPadding(padding).verticalScroll(rememberScrollState()),
+            verticalArrangement = Arrangement.spacedBy(12.dp),
+        ) {
+            val done = state.done
+            if (done != null) {
+                Text(stringResource(R.string.activation_done, done.first, done.second), style = MaterialTheme.typography.titleMedium)
+                Button(onClick = onDone, modifier = Modifier.fillMaxWidth()) {
+                    Text(stringResource(if (resetPin) R.string.reset_set_new_pin else R.string.receipt_done))
+                }
+                return@Column
             }
-            busy = false
-        }
-    }
-
-    PerisaiScaffold(title = stringResource(R.string.activation_title), onBack = onDone) { padding ->
-        Column(Modifier.fillMaxSize().screenPadding(padding), verticalArrangement = Arrangement.spacedBy(12.dp)) {
-            Text(stringResource(R.string.activation_intro))
+            Text(stringResource(if (resetPin) R.string.reset_intro else R.string.activation_intro))
             OutlinedButton(
                 onClick = { scanner.launch(ScanOptions().setDesiredBarcodeFormats(ScanOptions.QR_CODE).setBeepEnabled(false)) },
                 modifier = Modifier.fillMaxWidth(),
             ) { Text(stringResource(R.string.activation_scan)) }
+            if (state.badQr) ProblemText(stringResource(R.string.activation_bad_qr))
             OutlinedTextField(
-                value = server,
-                onValueChange = { server = it; fingerprint = null },
+                value = state.server,
+                onValueChange = vm::onServerChange,
                 label = { Text(stringResource(R.string.activation_server)) },
                 keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Uri),
                 singleLine = true,
-                modifier = Modifier.fillMaxWidth(),
+                modifier = Modifier.fillMaxWidth().testTag("server"),
             )
             OutlinedTextField(
-                value = code,
-                onValueChange = { code = it },
+                value = state.code,
+                onValueChange = vm::onCodeChange,
                 label = { Text(stringResource(R.string.activation_code)) },
-                keyboardOptions = KeyboardOptions(capitalization = KeyboardCapitalization.Characters),
+                keyboardOptions = KeyboardOptions(capitalization = KeyboardCapitalization.Characters, keyboardType = KeyboardType.Ascii),
                 singleLine = true,
-                modifier = Modifier.fillMaxWidth(),
+                modifier = Modifier.fillMaxWidth().testTag("code"),
             )
-            Button(onClick = ::activate, enabled = !busy, modifier = Modifier.fillMaxWidth()) {
-                Text(stringResource(R.string.activation_submit))
+            if (state.fingerprint != null) {
+                Text(stringResource(R.string.activation_from_qr), style = MaterialTheme.typography.bodySmall)
             }
-            message?.let { Text(it, style = MaterialTheme.typography.bodyLarge) }
-            TextButton(onClick = onDone) { Text(stringResource(R.string.activation_later)) }
+            if (state.incomplete) ProblemText(stringResource(R.string.activation_incomplete))
+            state.problem?.let { ProblemText(it) }
+            Button(onClick = vm::activate, enabled = !state.busy, modifier = Modifier.fillMaxWidth()) {
+                Text(stringResource(if (state.busy) R.string.activation_busy else R.string.activation_submit))
+            }
+            if (!resetPin) {
+                TextButton(onClick = onDone) { Text(stringResource(R.string.activation_later)) }
+            }
         }
     }
 }

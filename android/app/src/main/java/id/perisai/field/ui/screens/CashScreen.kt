@@ -14,6 +14,9 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedTextField
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import androidx.lifecycle.createSavedStateHandle
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.input.KeyboardType
@@ -21,8 +24,9 @@ import androidx.compose.ui.unit.dp
 import androidx.lifecycle.viewmodel.compose.viewModel
 import id.perisai.field.R
 import id.perisai.field.logic.CashEntry
-import id.perisai.field.platform.Core
 import id.perisai.field.ui.PerisaiScaffold
+import id.perisai.field.ui.ProblemText
+import id.perisai.field.ui.core
 import id.perisai.field.ui.screenPadding
 
 /**
@@ -32,39 +36,40 @@ import id.perisai.field.ui.screenPadding
  * receipt keeps saying BELUM DIBAYAR until the server confirms the payment.
  */
 @Composable
-fun CashScreen(core: Core, recordId: String, onDone: () -> Unit) {
-    val vm: CashViewModel = viewModel(key = "cash-$recordId") { CashViewModel(core, recordId) }
+fun CashScreen(onDone: () -> Unit) {
+    val vm: CashViewModel = viewModel { CashViewModel(core(), createSavedStateHandle()) }
+    val state by vm.state.collectAsStateWithLifecycle()
     PerisaiScaffold(title = stringResource(R.string.cash_title), onBack = onDone) { padding ->
         Column(
             Modifier.fillMaxSize().screenPadding(padding).verticalScroll(rememberScrollState()),
             verticalArrangement = Arrangement.spacedBy(12.dp),
         ) {
-            vm.participant?.let { ParticipantCard(it) }
-            vm.receiptContribution?.let { Text(stringResource(R.string.cash_receipt_contribution, it)) }
-            val done = vm.saved
+            state.participant?.let { ParticipantCard(it) }
+            state.receiptContribution?.let { Text(stringResource(R.string.cash_receipt_contribution, it)) }
+            val done = state.saved
             if (done == null) {
                 OutlinedTextField(
-                    value = vm.amount,
-                    onValueChange = vm::setAmount,
+                    value = state.amount,
+                    onValueChange = vm::onAmountChange,
                     label = { Text(stringResource(R.string.cash_amount)) },
-                    isError = vm.amountError != null,
-                    supportingText = { vm.amountError?.let { Text(it) } },
+                    isError = state.amountError != null,
+                    supportingText = { state.amountError?.let { Text(it) } },
                     keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Number),
                     singleLine = true,
                     modifier = Modifier.fillMaxWidth(),
                 )
                 OutlinedTextField(
-                    value = vm.months,
-                    onValueChange = vm::setMonths,
+                    value = state.months,
+                    onValueChange = vm::onMonthsChange,
                     label = { Text(stringResource(R.string.cash_months)) },
-                    isError = vm.monthsError != null,
-                    supportingText = { vm.monthsError?.let { Text(it) } },
+                    isError = state.monthsError != null,
+                    supportingText = { state.monthsError?.let { Text(it) } },
                     keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Number),
                     singleLine = true,
                     modifier = Modifier.fillMaxWidth(),
                 )
-                vm.problem?.let { Text(it, color = MaterialTheme.colorScheme.error) }
-                Button(onClick = vm::save, enabled = !vm.saving, modifier = Modifier.fillMaxWidth()) {
+                state.problem?.let { ProblemText(it) }
+                Button(onClick = vm::save, enabled = !state.saving, modifier = Modifier.fillMaxWidth()) {
                     Text(stringResource(R.string.cash_save))
                 }
                 Text(stringResource(R.string.receipt_unpaid_banner), style = MaterialTheme.typography.bodySmall)

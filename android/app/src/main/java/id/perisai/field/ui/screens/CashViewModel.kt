@@ -1,92 +1,96 @@
 package id.perisai.field.ui.screens
 
-import androidx.compose.runtime.getValue
-import androidx.compose.runtime.mutableStateOf
-import androidx.compose.runtime.setValue
+import androidx.lifecycle.SavedStateHandle
 import androidx.lifecycle.ViewModel
 import androidx.lifecycle.viewModelScope
 import id.perisai.field.logic.CashEntry
 import id.perisai.field.logic.Outcome
 import id.perisai.field.logic.coreCall
 import id.perisai.field.platform.Core
-import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.ExperimentalCoroutinesApi
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 
 /**
- * Holds the [CashEntry] of record [recordId] across rotations (so a recorded payment is never
- * recorded twice by a rotation or a double tap) and runs it on one background lane. The screen
- * draws the fields below; what they say comes from the entry, and so from the core.
+ * Cash taken from the participant of the route's `id`: one [UiState]. What the agent typed shows
+ * at once and is kept in the [SavedStateHandle]; the [CashEntry] (and so the core) checks it on
+ * "Catat", on one background lane, and never records twice (a double tap, a rotation).
  */
 @OptIn(ExperimentalCoroutinesApi::class)
-class CashViewModel(private val core: Core, private val recordId: String) : ViewModel() {
-    private val lane = Dispatchers.IO.limitedParallelism(1)
+class CashViewModel(private val core: Core, private val saved: SavedStateHandle) : ViewModel() {
+    private val recordId: String = saved["id"] ?: ""
+    private val lane = core.io.limitedParallelism(1)
     private var entry: CashEntry? = null
 
-    var participant by mutableStateOf<CashEntry.Participant?>(null)
-        private set
-    var receiptContribution by mutableStateOf<String?>(null)
-        private set
-    var amount by mutableStateOf("")
-        private set
-    var months by mutableStateOf("")
-        private set
-    var amountError by mutableStateOf<String?>(null)
-        private set
-    var monthsError by mutableStateOf<String?>(null)
-        private set
-    var problem by mutableStateOf<String?>(null)
-        private set
-    var saved by mutableStateOf<CashEntry.Result.Saved?>(null)
-        private set
-    var saving by mutableStateOf(false)
-        private set
+    data class UiState(
+        val participant: CashEntry.Participant? = null,
+        val receiptContribution: String? = null,
+        val amount: String = "",
+        val months: String = "",
+        val amountError: String? = null,
+        val monthsError: String? = null,
+        val problem: String? = null,
+        val saving: Boolean = false,
+        val saved: CashEntry.Result.Saved? = null,
+    )
+
+    private val _state = MutableStateFlow(UiState(amount = saved[AMOUNT] ?: "", months = saved[MONTHS] ?: ""))
+    val state: StateFlow<UiState> = _state.asStateFlow()
 
     init {
         viewModelScope.launch {
-            val opened = withContext(lane) { coreCall(core.lang) { CashEntry.load(core.app, recordId, core.lang).also { entry = it } } }
+            val opened = withContext(lane) {
+                coreCall(core.lang) { CashEntry.load(core.app, recordId, core.lang).also { entry = it } }
+            }
             when (opened) {
-                is Outcome.Ok -> {
-                    participant = opened.value.participant
-                    receiptContribution = opened.value.receiptContribution
+                is Outcome.Ok -> _state.update {
+                    it.copy(participant = opened.value.participant, receiptContribution = opened.value.receiptContribution)
                 }
-                is Outcome.Refused -> problem = opened.problem.message
+                is Outcome.Refused -> _state.update { it.copy(problem = opened.problem.message) }
             }
         }
     }
 
-    fun setAmount(text: String) {
-        amount = text
-        onLane { it.setAmount(text) }
+    fun onAmountChange(text: String) {
+        saved[AMOUNT] = text
+        _state.update { it.copy(amount = text, amountError = null) }
     }
 
-    fun setMonths(text: String) {
-        months = text
-        onLane { it.setMonths(text) }
+    fun onMonthsChange(text: String) {
+        saved[MONTHS] = text
+        _state.update { it.copy(months = text, monthsError = null) }
     }
 
     /** Records the cash (the entry itself refuses to record twice). */
     fun save() {
-        if (saving) return
-        saving = true
-        onLane(after = { saving = false }) { e ->
-            when (val result = e.save()) {
-                is CashEntry.Result.Saved -> saved = result
-                is CashEntry.Result.FixInput -> problem = null
-                is CashEntry.Result.Refused -> problem = result.problem.message
+        val s = _state.value
+        if (s.saving || s.saved != null) return
+        _state.update { it.copy(saving = true, problem = null) }
+        viewModelScope.launch {
+            withContext(lane) {
+                val e = entry ?: return@withContext _state.update { it.copy(saving = false) }
+                e.setAmount(s.amount)
+                e.setMonths(s.months)
+                val result = e.save()
+                _state.update {
+                    when (result) {
+                        is CashEntry.Result.Saved -> it.copy(saving = false, saved = result)
+                        is CashEntry.Result.FixInput -> it.copy(saving = false, amountError = e.amountError, monthsError = e.monthsError)
+                        is CashEntry.Result.Refused -> it.copy(saving = false, problem = result.problem.message)
+                    }
+                }
+                // Sent with the next sync: now if there is a network.
+                if (result is CashEntry.Result.Saved) core.requestSync()
             }
         }
     }
 
-    private fun onLane(after: () -> Unit = {}, block: (CashEntry) -> Unit) {
-        viewModelScope.launch {
-            val e = withContext(lane) { entry?.also(block) }
-            if (e != null) {
-                amountError = e.amountError
-                monthsError = e.monthsError
-            }
-            after()
-        }
+    private companion object {
+        const val AMOUNT = "amount"
+        const val MONTHS = "months"
     }
 }

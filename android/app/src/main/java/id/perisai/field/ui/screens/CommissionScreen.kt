@@ -13,6 +13,8 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
@@ -21,8 +23,9 @@ import androidx.compose.ui.unit.dp
 import androidx.lifecycle.viewmodel.compose.viewModel
 import id.perisai.field.R
 import id.perisai.field.logic.Commission
-import id.perisai.field.platform.Core
 import id.perisai.field.ui.PerisaiScaffold
+import id.perisai.field.ui.ProblemText
+import id.perisai.field.ui.core
 import id.perisai.field.ui.screenPadding
 import id.perisai.field.ui.theme.WarningColor
 
@@ -32,17 +35,26 @@ import id.perisai.field.ui.theme.WarningColor
  * Every amount and date is [Commission]'s wording of the core's statement (DOMAIN.md §7).
  */
 @Composable
-fun CommissionScreen(core: Core, onBack: () -> Unit) {
-    val vm: CommissionViewModel = viewModel(key = "commission") { CommissionViewModel(core) }
+fun CommissionScreen(onBack: () -> Unit) {
+    val vm: CommissionViewModel = viewModel { CommissionViewModel(core()) }
+    val state by vm.state.collectAsStateWithLifecycle()
     PerisaiScaffold(title = stringResource(R.string.commission_title), onBack = onBack) { padding ->
         LazyColumn(Modifier.fillMaxSize().screenPadding(padding), verticalArrangement = Arrangement.spacedBy(8.dp)) {
-            vm.problem?.let { p -> item { Text(p, color = MaterialTheme.colorScheme.error) } }
-            val v = vm.view ?: return@LazyColumn
+            state.problem?.let { p -> item { ProblemText(p) } }
+            val v = state.view ?: return@LazyColumn
             item {
-                Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.SpaceBetween, verticalAlignment = Alignment.CenterVertically) {
-                    OutlinedButton(onClick = vm::previous, enabled = !vm.busy) { Text(stringResource(R.string.commission_previous)) }
-                    Text(v.monthLabel, style = MaterialTheme.typography.titleMedium)
-                    OutlinedButton(onClick = vm::next, enabled = !vm.busy && v.canGoNext) { Text(stringResource(R.string.commission_next)) }
+                // The month on its own line, the two buttons sharing the next: nothing is cut at
+                // a large font size.
+                Column(verticalArrangement = Arrangement.spacedBy(8.dp)) {
+                    Text(v.monthLabel, style = MaterialTheme.typography.titleLarge)
+                    Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                        OutlinedButton(onClick = vm::previous, enabled = !state.busy, modifier = Modifier.weight(1f)) {
+                            Text(stringResource(R.string.commission_previous))
+                        }
+                        OutlinedButton(onClick = vm::next, enabled = !state.busy && v.canGoNext, modifier = Modifier.weight(1f)) {
+                            Text(stringResource(R.string.commission_next))
+                        }
+                    }
                 }
             }
             item { StatusCard(v) }
@@ -77,8 +89,8 @@ private fun Totals(v: Commission.View) {
     Column(verticalArrangement = Arrangement.spacedBy(4.dp)) {
         v.totals.forEachIndexed { i, (label, amount) ->
             val last = i == v.totals.lastIndex
-            Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.SpaceBetween) {
-                Text(label, fontWeight = if (last) FontWeight.Bold else null)
+            Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                Text(label, fontWeight = if (last) FontWeight.Bold else null, modifier = Modifier.weight(1f))
                 Text(amount, style = if (last) MaterialTheme.typography.titleMedium else MaterialTheme.typography.bodyLarge)
             }
         }
@@ -89,8 +101,8 @@ private fun Totals(v: Commission.View) {
 private fun LineCard(line: Commission.Line) {
     Card(Modifier.fillMaxWidth()) {
         Column(Modifier.padding(12.dp)) {
-            Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.SpaceBetween) {
-                Text(line.participant ?: line.kindLabel, style = MaterialTheme.typography.titleSmall)
+            Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                Text(line.participant ?: line.kindLabel, style = MaterialTheme.typography.titleSmall, modifier = Modifier.weight(1f))
                 Text(line.amountFormatted, style = MaterialTheme.typography.bodyLarge)
             }
             if (line.participant != null) Text(line.kindLabel, style = MaterialTheme.typography.bodySmall)

@@ -1,34 +1,36 @@
 package id.perisai.field.ui.screens
 
-import androidx.compose.runtime.getValue
-import androidx.compose.runtime.mutableStateOf
-import androidx.compose.runtime.setValue
 import androidx.lifecycle.ViewModel
 import androidx.lifecycle.viewModelScope
 import id.perisai.field.logic.Commission
 import id.perisai.field.logic.Outcome
 import id.perisai.field.logic.coreCall
 import id.perisai.field.platform.Core
-import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.ExperimentalCoroutinesApi
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.flow.update
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 
 /**
- * Holds the [Commission] (and the month shown) across rotations and makes its core calls on one
- * background lane, one at a time. The screen draws [view] and calls [previous] / [next].
+ * Commission: one [UiState] with the statement shown; [previous] / [next] move month by month.
+ * The [Commission] makes its core calls on one background lane, one at a time.
  */
 @OptIn(ExperimentalCoroutinesApi::class)
 class CommissionViewModel(private val core: Core) : ViewModel() {
-    private val lane = Dispatchers.IO.limitedParallelism(1)
+    private val lane = core.io.limitedParallelism(1)
     private var commission: Commission? = null
 
-    var view by mutableStateOf<Commission.View?>(null)
-        private set
-    var problem by mutableStateOf<String?>(null)
-        private set
-    var busy by mutableStateOf(false)
-        private set
+    data class UiState(
+        val view: Commission.View? = null,
+        val problem: String? = null,
+        val busy: Boolean = false,
+    )
+
+    private val _state = MutableStateFlow(UiState())
+    val state: StateFlow<UiState> = _state.asStateFlow()
 
     init {
         go { it.start() }
@@ -39,8 +41,8 @@ class CommissionViewModel(private val core: Core) : ViewModel() {
     fun next() = go { it.next() }
 
     private fun go(step: (Commission) -> Outcome<Commission.View>) {
-        if (busy) return
-        busy = true
+        if (_state.value.busy) return
+        _state.update { it.copy(busy = true) }
         viewModelScope.launch {
             val result = withContext(lane) {
                 // Opening the store can be refused (store.key): show it, never crash.
@@ -49,14 +51,12 @@ class CommissionViewModel(private val core: Core) : ViewModel() {
                     is Outcome.Refused -> opened
                 }
             }
-            when (result) {
-                is Outcome.Ok -> {
-                    view = result.value
-                    problem = null
+            _state.update {
+                when (result) {
+                    is Outcome.Ok -> it.copy(view = result.value, problem = null, busy = false)
+                    is Outcome.Refused -> it.copy(problem = result.problem.message, busy = false)
                 }
-                is Outcome.Refused -> problem = result.problem.message
             }
-            busy = false
         }
     }
 }

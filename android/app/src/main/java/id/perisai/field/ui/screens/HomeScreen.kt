@@ -16,50 +16,42 @@ import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.getValue
-import androidx.compose.runtime.mutableStateOf
-import androidx.compose.runtime.remember
-import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.LifecycleResumeEffect
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import androidx.lifecycle.viewmodel.compose.viewModel
+import androidx.work.WorkManager
 import id.perisai.field.R
-import id.perisai.field.logic.HomeState
-import id.perisai.field.logic.Outcome
-import id.perisai.field.logic.coreCall
-import id.perisai.field.platform.Core
 import id.perisai.field.sync.SyncWorker
+import id.perisai.field.ui.LoadingText
 import id.perisai.field.ui.PerisaiScaffold
-import id.perisai.field.ui.io
+import id.perisai.field.ui.ProblemText
+import id.perisai.field.ui.core
 import id.perisai.field.ui.screenPadding
 
-/** Home: the queue counts from the core, the last sync, and "Kirim". */
+/** Home: the queue counts from the core, the last sync and why it stopped, and "Kirim". */
 @Composable
 fun HomeScreen(
-    core: Core,
     onNewEnrollment: () -> Unit,
     onMyEnrollments: () -> Unit,
     onParticipants: () -> Unit,
     onCommission: () -> Unit,
     onActivate: () -> Unit,
 ) {
-    val context = LocalContext.current
-    var state by remember { mutableStateOf<HomeState?>(null) }
-    var sendRequested by remember { mutableStateOf(false) }
-    var refresh by remember { mutableStateOf(0) }
-
+    val vm: HomeViewModel = viewModel { HomeViewModel(core()) }
+    val state by vm.state.collectAsStateWithLifecycle()
     LifecycleResumeEffect(Unit) {
-        refresh++
+        vm.refresh()
         onPauseOrDispose { }
     }
-    var problem by remember { mutableStateOf<String?>(null) }
-    LaunchedEffect(refresh) {
-        // The store may refuse to open (store.key: the Keystore key is gone); say so, never crash.
-        when (val result = io { coreCall(core.lang) { HomeState.load(core.app) } }) {
-            is Outcome.Ok -> state = result.value
-            is Outcome.Refused -> problem = result.problem.message
-        }
+    // A sync run that ends (here or in the background) changes the counts: reload.
+    val context = LocalContext.current
+    LaunchedEffect(Unit) {
+        WorkManager.getInstance(context).getWorkInfosForUniqueWorkFlow(SyncWorker.NOW).collect { vm.refresh() }
     }
 
     PerisaiScaffold(title = stringResource(R.string.home_title)) { padding ->
@@ -67,11 +59,13 @@ fun HomeScreen(
             Modifier.fillMaxSize().screenPadding(padding).verticalScroll(rememberScrollState()),
             verticalArrangement = Arrangement.spacedBy(12.dp),
         ) {
-            problem?.let { Text(it, color = MaterialTheme.colorScheme.error) }
-            val s = state
+            state.problem?.let { ProblemText(it) }
+            state.syncProblem?.let { ProblemText(stringResource(R.string.home_sync_stopped, it)) }
+            val s = state.home
+            if (s == null && state.problem == null) LoadingText()
             if (s != null) {
                 Card(Modifier.fillMaxWidth()) {
-                    Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+                    Column(Modifier.padding(16.dp), verticalArrangement = Arrangement.spacedBy(6.dp)) {
                         Count(stringResource(R.string.home_to_send), s.toSend)
                         Count(stringResource(R.string.home_sending), s.sending)
                         Count(stringResource(R.string.home_awaiting_review), s.awaitingReview)
@@ -87,17 +81,14 @@ fun HomeScreen(
                     }
                 }
                 Button(
-                    onClick = {
-                        SyncWorker.sendNow(context)
-                        sendRequested = true
-                    },
+                    onClick = vm::sendNow,
                     // A sync also brings decisions and payment codes back: useful with an empty queue.
                     enabled = s.activated && !s.suspended,
                     modifier = Modifier.fillMaxWidth(),
                 ) { Text(stringResource(R.string.home_send_now)) }
-                if (sendRequested) Text(stringResource(R.string.home_send_queued), style = MaterialTheme.typography.bodySmall)
-                if (!s.activated) Text(stringResource(R.string.home_not_activated), color = MaterialTheme.colorScheme.error)
-                if (s.suspended) Text(stringResource(R.string.home_suspended), color = MaterialTheme.colorScheme.error)
+                if (state.sendRequested) Text(stringResource(R.string.home_send_queued), style = MaterialTheme.typography.bodySmall)
+                if (!s.activated) ProblemText(stringResource(R.string.home_not_activated))
+                if (s.suspended) ProblemText(stringResource(R.string.home_suspended))
             }
             Button(onClick = onNewEnrollment, modifier = Modifier.fillMaxWidth()) {
                 Text(stringResource(R.string.home_new_enrollment))
@@ -120,8 +111,9 @@ fun HomeScreen(
 
 @Composable
 private fun Count(label: String, count: Long) {
-    Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.SpaceBetween) {
-        Text(label)
+    // One node for TalkBack: "Menunggu dikirim, 2".
+    Row(Modifier.fillMaxWidth().semantics(mergeDescendants = true) {}, horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+        Text(label, modifier = Modifier.weight(1f))
         Text(count.toString(), style = MaterialTheme.typography.titleMedium)
     }
 }

@@ -14,39 +14,50 @@ import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
-import androidx.compose.runtime.mutableStateOf
-import androidx.compose.runtime.produceState
-import androidx.compose.runtime.remember
-import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.LifecycleResumeEffect
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import androidx.lifecycle.createSavedStateHandle
+import androidx.lifecycle.viewmodel.compose.viewModel
+import id.perisai.ffi.RecordState
 import id.perisai.field.R
-import id.perisai.field.logic.MyEnrollments
-import id.perisai.field.platform.Core
+import id.perisai.field.ui.LoadingText
 import id.perisai.field.ui.PerisaiScaffold
-import id.perisai.field.ui.io
+import id.perisai.field.ui.ProblemText
+import id.perisai.field.ui.core
 import id.perisai.field.ui.screenPadding
 import id.perisai.field.ui.theme.WarningColor
 
-/** "Pendaftaran saya": every record with its review state; "has issues" ones stand out. */
+/**
+ * "Pendaftaran saya": every record with its review state; "has issues" ones stand out. A draft
+ * opens in the form (to finish it), any other record its detail.
+ */
 @Composable
-fun MyEnrollmentsScreen(core: Core, onOpen: (String) -> Unit, onBack: () -> Unit) {
-    var onlyFix by remember { mutableStateOf(false) }
-    val rows by produceState(emptyList<MyEnrollments.Row>(), onlyFix) {
-        value = io { MyEnrollments(core.app, core.lang).rows(onlyNeedsFix = onlyFix) }
+fun MyEnrollmentsScreen(onOpen: (String) -> Unit, onOpenDraft: (String) -> Unit, onBack: () -> Unit) {
+    val vm: MyEnrollmentsViewModel = viewModel { MyEnrollmentsViewModel(core(), createSavedStateHandle()) }
+    val state by vm.state.collectAsStateWithLifecycle()
+    LifecycleResumeEffect(Unit) {
+        vm.refresh()
+        onPauseOrDispose { }
     }
     PerisaiScaffold(title = stringResource(R.string.mine_title), onBack = onBack) { padding ->
         LazyColumn(Modifier.fillMaxSize().screenPadding(padding), verticalArrangement = Arrangement.spacedBy(8.dp)) {
+            state.problem?.let { item { ProblemText(it) } }
             item {
-                FilterChip(selected = onlyFix, onClick = { onlyFix = !onlyFix }, label = { Text(stringResource(R.string.mine_only_fix)) })
+                FilterChip(selected = state.onlyFix, onClick = vm::toggleOnlyFix, label = { Text(stringResource(R.string.mine_only_fix)) })
             }
-            if (rows.isEmpty()) item { Text(stringResource(R.string.mine_empty)) }
-            items(rows, key = { it.id }) { row ->
-                Card(Modifier.fillMaxWidth().clickable { onOpen(row.id) }) {
+            val rows = state.rows
+            if (rows == null && state.problem == null) item { LoadingText() }
+            if (rows != null && rows.isEmpty()) item { Text(stringResource(R.string.mine_empty)) }
+            items(rows.orEmpty(), key = { it.id }) { row ->
+                val open = { if (row.state == RecordState.DRAFT) onOpenDraft(row.id) else onOpen(row.id) }
+                Card(Modifier.fillMaxWidth().clickable(onClick = open)) {
                     Column(Modifier.padding(12.dp)) {
-                        Text(row.name ?: "—", style = MaterialTheme.typography.titleMedium)
-                        Text(listOfNotNull(row.receiptNo?.let { "#$it" }, row.reference).joinToString("  "))
+                        Text(row.name ?: stringResource(R.string.mine_no_name), style = MaterialTheme.typography.titleMedium)
+                        val number = listOfNotNull(row.receiptNo?.let { "#$it" }, row.reference).joinToString("  ")
+                        if (number.isNotEmpty()) Text(number, style = MaterialTheme.typography.bodyMedium)
                         Text(row.stateLabel, color = if (row.needsFix) WarningColor else MaterialTheme.colorScheme.onSurface)
                     }
                 }

@@ -1,10 +1,7 @@
 package id.perisai.field.ui.screens
 
-import android.content.Intent
-import android.net.Uri
 import androidx.compose.foundation.layout.Arrangement
 import androidx.compose.foundation.layout.Column
-import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxSize
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.rememberScrollState
@@ -15,55 +12,72 @@ import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
-import androidx.compose.runtime.produceState
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.res.stringResource
+import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import androidx.lifecycle.createSavedStateHandle
+import androidx.lifecycle.viewmodel.compose.viewModel
 import id.perisai.field.R
-import id.perisai.field.logic.ReceiptView
-import id.perisai.field.platform.Core
+import id.perisai.field.ui.LoadingText
 import id.perisai.field.ui.PerisaiScaffold
-import id.perisai.field.ui.io
+import id.perisai.field.ui.ProblemText
+import id.perisai.field.ui.Share
+import id.perisai.field.ui.core
 import id.perisai.field.ui.screenPadding
 
 /**
  * The participant's receipt: every line is the core's (amount, dates, masked NIK, and the payment
- * status, BELUM DIBAYAR until the server confirms). Shared by SMS or the share sheet.
+ * status, BELUM DIBAYAR until the server confirms). Sent to the participant's own number by SMS
+ * or WhatsApp (the core's text), or through any app that takes text.
  */
 @Composable
-fun ReceiptScreen(core: Core, id: String, onCash: () -> Unit, onDone: () -> Unit) {
+fun ReceiptScreen(onCash: () -> Unit, onDone: () -> Unit) {
+    val vm: ReceiptViewModel = viewModel { ReceiptViewModel(core(), createSavedStateHandle()) }
+    val state by vm.state.collectAsStateWithLifecycle()
     val context = LocalContext.current
-    val view by produceState<ReceiptView?>(null, id) { value = io { ReceiptView.load(core.app, id, core.lang) } }
 
     PerisaiScaffold(title = stringResource(R.string.receipt_title), onBack = onDone) { padding ->
-        val r = view ?: return@PerisaiScaffold
         Column(
             Modifier.fillMaxSize().screenPadding(padding).verticalScroll(rememberScrollState()),
             verticalArrangement = Arrangement.spacedBy(8.dp),
         ) {
-            Text(r.paymentStatus, style = MaterialTheme.typography.headlineMedium, color = if (r.paid) MaterialTheme.colorScheme.primary else MaterialTheme.colorScheme.error)
-            if (!r.paid) Text(stringResource(R.string.receipt_unpaid_banner), style = MaterialTheme.typography.bodySmall)
+            state.problem?.let { ProblemText(it) }
+            val r = state.receipt
+            if (r == null) {
+                if (state.problem == null) LoadingText()
+                Button(onClick = onDone, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.receipt_done)) }
+                return@Column
+            }
+            Text(
+                r.paymentStatus,
+                style = MaterialTheme.typography.headlineMedium,
+                color = if (r.paid) MaterialTheme.colorScheme.primary else MaterialTheme.colorScheme.error,
+            )
+            if (!r.paid) Text(stringResource(R.string.receipt_unpaid_banner), style = MaterialTheme.typography.bodyMedium)
             r.lines.forEach { (label, value) ->
-                Row(Modifier.fillMaxWidth(), horizontalArrangement = Arrangement.SpaceBetween) {
-                    Text(label)
+                // Label above value: long values (names, amounts with months) never squeeze.
+                Column(Modifier.fillMaxWidth().semantics(mergeDescendants = true) {}) {
+                    Text(label, style = MaterialTheme.typography.bodySmall)
                     Text(value, style = MaterialTheme.typography.bodyLarge)
                 }
             }
-            Button(
-                onClick = {
-                    val sms = Intent(Intent.ACTION_SENDTO, Uri.parse("smsto:")).putExtra("sms_body", r.shareText())
-                    context.startActivity(sms)
-                },
-                modifier = Modifier.fillMaxWidth(),
-            ) { Text(stringResource(R.string.receipt_share_sms)) }
-            OutlinedButton(
-                onClick = {
-                    val send = Intent(Intent.ACTION_SEND).setType("text/plain").putExtra(Intent.EXTRA_TEXT, r.shareText())
-                    context.startActivity(Intent.createChooser(send, null))
-                },
-                modifier = Modifier.fillMaxWidth(),
-            ) { Text(stringResource(R.string.receipt_share)) }
+            when (state.shared) {
+                Share.Result.SHEET -> Text(stringResource(R.string.share_no_app_sheet))
+                Share.Result.COPIED -> ProblemText(stringResource(R.string.share_copied))
+                else -> Unit
+            }
+            Button(onClick = { vm.shared(Share.sms(context, r.phone, r.shareText)) }, modifier = Modifier.fillMaxWidth()) {
+                Text(stringResource(R.string.receipt_share_sms))
+            }
+            OutlinedButton(onClick = { vm.shared(Share.whatsApp(context, r.phone, r.shareText)) }, modifier = Modifier.fillMaxWidth()) {
+                Text(stringResource(R.string.receipt_share_whatsapp))
+            }
+            OutlinedButton(onClick = { vm.shared(Share.sheet(context, r.shareText)) }, modifier = Modifier.fillMaxWidth()) {
+                Text(stringResource(R.string.receipt_share))
+            }
             OutlinedButton(onClick = onCash, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.home_cash)) }
             Button(onClick = onDone, modifier = Modifier.fillMaxWidth()) { Text(stringResource(R.string.receipt_done)) }
         }

@@ -6,9 +6,11 @@ import java.nio.file.Path
 import java.util.concurrent.TimeUnit
 
 /**
- * A real `perisai-server` (target/debug/perisai-server, built by scripts/jvm-tests.sh) on an
- * SQLite file in a temp folder, listening on a free loopback port; [close] stops it.
- * The admin commands are the operator CLI (DESIGN.md §7): each prints its id or code last.
+ * A real `perisai-server` (target/debug/perisai-server, built by scripts/jvm-tests.sh and
+ * scripts/android-tests.sh) on an SQLite file in a temp folder, listening on a free loopback
+ * port; [close] stops it. The admin commands are the operator CLI (DESIGN.md §7): each prints its
+ * id or code last. Shared by the JVM tests (bindings/jvm) and the Android app's tests
+ * (android/app/src/test): both compile this folder, src/testkit.
  */
 class RealServer private constructor(
     private val dir: Path,
@@ -23,11 +25,21 @@ class RealServer private constructor(
 
     /** A branch, a Wadah and an agent, and a one-time activation code for that agent. */
     fun agentWithCode(branch: String = "KC-BGR"): Pair<String, String> {
-        admin("create-branch", "--code", branch, "--name", "Kantor Cabang Bogor")
-        val wadah = admin("create-wadah", "--branch", branch, "--name", "Koperasi Pasar Anyar")
-        val agent = admin("create-agent", "--wadah", wadah, "--name", "Rina Agen")
+        val agent = agent(branch)
         return agent to admin("issue-code", "--agent", agent)
     }
+
+    /** A branch, a Wadah and an agent in it; returns the agent's id. */
+    fun agent(branch: String = "KC-BGR"): String {
+        admin("create-branch", "--code", branch, "--name", "Kantor Cabang Bogor")
+        val wadah = admin("create-wadah", "--branch", branch, "--name", "Koperasi Pasar Anyar")
+        return admin("create-agent", "--wadah", wadah, "--name", "Rina Agen")
+    }
+
+    /** A new one-time code for [agent], as the branch's QR code carries it (`perisai:activate?…`). */
+    fun qrPayload(agent: String): String =
+        run(listOf("admin", "issue-code", "--agent", agent, "--server-url", url)).lines()
+            .first { it.startsWith("qr ") }.removePrefix("qr ").trim()
 
     private fun run(args: List<String>): String {
         val p = ProcessBuilder(listOf(binary(), "--database-url", databaseUrl) + args)
