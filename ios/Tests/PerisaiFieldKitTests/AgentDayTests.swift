@@ -172,6 +172,8 @@ final class AgentDayTests: XCTestCase {
             String(d.split(separator: "/").reversed().prefix(2).joined(separator: "-"))
         })
         XCTAssertEqual(row.nextDueMonth, thisMonth)
+        XCTAssertEqual(participants.dueText(row),
+                       "Iuran berikutnya: \(CalendarText.month(thisMonth, .id))" + (row.overdue ? " (terlambat)" : ""))
         XCTAssertEqual(row.paymentStatus, "BELUM DIBAYAR")
 
         // Budi's record fixed: the correction starts from what the core kept.

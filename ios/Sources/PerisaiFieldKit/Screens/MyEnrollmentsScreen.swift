@@ -16,34 +16,16 @@ public struct RecordRow: Identifiable, Equatable {
     public let canWithdraw: Bool
 }
 
-public final class MyEnrollmentsScreen: ScreenState, LanguageFollower, SyncFollower {
-    private unowned let model: AppModel
-    public private(set) var rows: [RecordRow] = []
-    public private(set) var problem: String?
-
+public final class MyEnrollmentsScreen: ListScreen<RecordRow> {
     init(model: AppModel) {
-        self.model = model
-        super.init()
-        reload()
-    }
-
-    /// Core: the records, newest first, without purged ones.
-    public func reload() {
-        let lang = model.lang
-        model.run({ app -> [RecordRow] in
+        super.init(model: model) { app, lang in
+            // Newest first, without purged records.
             try app.list(state: nil).filter { $0.state != .purged }.reversed().map { r in
                 RecordRow(id: r.id, name: r.fullName ?? "—",
                           number: [r.receiptNo.map { "#\($0)" }, r.reference].compactMap { $0 }.joined(separator: "  "),
                           state: r.state, stateLabel: RecordStates.label(r.state, lang), isDraft: r.state == .draft,
                           needsFix: RecordStates.needsFix(r.state), canWithdraw: RecordStates.canWithdraw(r.state))
             }
-        }) { [self] result in
-            switch result {
-            // A refused action's message stays until the next action.
-            case let .success(list): rows = list
-            case let .failure(error): problem = model.problem(error)
-            }
-            changed()
         }
     }
 
@@ -61,16 +43,9 @@ public final class MyEnrollmentsScreen: ScreenState, LanguageFollower, SyncFollo
     public func withdraw(_ row: RecordRow) {
         let id = row.id
         model.run({ try $0.withdraw(id: id) }) { [self] result in
-            switch result {
-            case .success: problem = nil
-            case let .failure(error): problem = model.problem(error)
-            }
-            changed()
+            acted(result)
             reload()
             model.home.refresh()
         }
     }
-
-    func languageChanged() { reload() }
-    func synced() { reload() }
 }

@@ -3,28 +3,9 @@
 import Foundation
 import PerisaiCore
 
-public final class ParticipantsScreen: ScreenState, LanguageFollower, SyncFollower {
-    private unowned let model: AppModel
-    public private(set) var rows: [ParticipantRow] = []
-    public private(set) var problem: String?
-
+public final class ParticipantsScreen: ListScreen<ParticipantRow> {
     init(model: AppModel) {
-        self.model = model
-        super.init()
-        reload()
-    }
-
-    public func reload() {
-        let lang = model.lang
-        model.run({ try ParticipantRow.load(app: $0, lang: lang) }) { [self] result in
-            switch result {
-            case let .success(list):
-                rows = list
-                problem = nil
-            case let .failure(error): problem = model.problem(error)
-            }
-            changed()
-        }
+        super.init(model: model) { app, lang in try ParticipantRow.load(app: app, lang: lang) }
     }
 
     /// `Kode iuran: …` or that none came yet.
@@ -37,7 +18,4 @@ public final class ParticipantsScreen: ScreenState, LanguageFollower, SyncFollow
         let due = model.t(ScreenText.nextDue) + ": " + CalendarText.month(row.nextDueMonth, model.lang)
         return row.overdue ? due + " (" + model.t(ScreenText.overdue) + ")" : due
     }
-
-    func languageChanged() { reload() }
-    func synced() { reload() }
 }
