@@ -81,11 +81,13 @@ swift_root_ready() {
       apt-get update -q || swift_fail "apt-get update failed: cannot install debootstrap"
       DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap || swift_fail "apt-get install debootstrap failed"
     fi
-    if [ ! -x "$root/usr/bin/apt-get" ]; then
+    # A root whose debootstrap did not finish is made again from the start.
+    if [ ! -f "$root/.perisai-debootstrap-done" ]; then
       rm -rf "$root"
       mkdir -p "$root"
       nice -n 10 debootstrap --variant=minbase trixie "$root" "$(swift_host_mirror)" \
         || { rm -rf "$root"; swift_fail "debootstrap of Debian 13 (trixie) into $root failed (mirror: $(swift_host_mirror))"; }
+      touch "$root/.perisai-debootstrap-done"
     fi
     # libc6-dev: without it Foundation cannot build ("libc not found").
     in_swift_root / apt-get update -q || swift_fail "apt-get update in $root failed"
