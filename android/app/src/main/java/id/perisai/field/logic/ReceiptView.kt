@@ -38,7 +38,7 @@ class ReceiptView(
             receipt.enrolledOn?.let { add(L.enrolledOn.of(lang) to it) }
             add(L.payment.of(lang) to receipt.paymentStatus)
             receipt.paymentCode?.let { add(L.paymentCode.of(lang) to it) }
-            receipt.nextDueMonth?.let { add(L.nextDue.of(lang) to it) }
+            receipt.nextDueMonth?.let { add(L.nextDue.of(lang) to CalendarText.month(it, lang)) }
         }
 
     /** The participant's number (E.164) the receipt goes to, while the core still has it. */

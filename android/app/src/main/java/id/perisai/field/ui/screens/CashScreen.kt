@@ -18,6 +18,7 @@ import androidx.compose.runtime.getValue
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import androidx.lifecycle.createSavedStateHandle
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.compose.ui.unit.dp
@@ -56,7 +57,7 @@ fun CashScreen(onDone: () -> Unit) {
                     supportingText = { state.amountError?.let { Text(it) } },
                     keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Number),
                     singleLine = true,
-                    modifier = Modifier.fillMaxWidth(),
+                    modifier = Modifier.fillMaxWidth().testTag("amount"),
                 )
                 OutlinedTextField(
                     value = state.months,
@@ -66,7 +67,7 @@ fun CashScreen(onDone: () -> Unit) {
                     supportingText = { state.monthsError?.let { Text(it) } },
                     keyboardOptions = KeyboardOptions(keyboardType = KeyboardType.Number),
                     singleLine = true,
-                    modifier = Modifier.fillMaxWidth(),
+                    modifier = Modifier.fillMaxWidth().testTag("months"),
                 )
                 state.problem?.let { ProblemText(it) }
                 Button(onClick = vm::save, enabled = !state.saving, modifier = Modifier.fillMaxWidth()) {
