@@ -11,6 +11,9 @@ struct EnrollmentFormView: View {
 
     var body: some View {
         Form {
+            if let note = screen.reviewNote {
+                Text("\(model.t(ScreenText.reviewNote)): \(note)").foregroundColor(.orange)
+            }
             ForEach(screen.fields) { field in
                 Section(header: Text(field.required ? "\(field.label) (\(model.t(ScreenText.required)))" : field.label)) {
                     input(for: field)

@@ -180,6 +180,8 @@ final class AgentDayTests: XCTestCase {
         mine.fix(budiRow)
         let correction = model.enrollment(.correction(budi.id))
         XCTAssertEqual(correction.title, "Perbaiki pendaftaran")
+        XCTAssertEqual(correction.reviewNote, "Alamat kurang lengkap")
+        XCTAssertTrue(model.receipt(budi.id).receipt?.lines.contains { $0 == ("Catatan supervisor", "Alamat kurang lengkap") } ?? false)
         XCTAssertEqual(correction.fields.first { $0.key == "full_name" }?.text, "BUDI SANTOSO")
         correction.setText("address", "Pangkalan ojek Jl. Pajajaran No. 5, RT 02/RW 03, Bogor")
         correction.setChecked("consent", true)
@@ -208,6 +210,7 @@ final class AgentDayTests: XCTestCase {
         guard case .done = model.scheduler.status else { return XCTFail("\(model.scheduler.status)") }
         XCTAssertEqual(model.home.state?.unsentCash, 0)
         XCTAssertEqual(model.home.state?.awaitingReview, 1, "the correction went")
+        XCTAssertEqual(try model.core.receipt(id: budi.id).state, .superseded)
 
         // The branch confirms her first month's payment: paid, the next month due, and the
         // agent's running month shows a provisional contribution incentive of 15%.

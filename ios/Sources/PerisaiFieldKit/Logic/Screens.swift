@@ -71,6 +71,7 @@ public struct ReceiptModel {
         out.append((t(ScreenText.paymentStatus), receipt.paymentStatus))
         if let code = receipt.paymentCode { out.append((t(ScreenText.paymentCode), code)) }
         if let due = receipt.nextDueMonth { out.append((t(ScreenText.nextDue), CalendarText.month(due, lang))) }
+        if let note = receipt.reviewNote { out.append((t(ScreenText.reviewNote), note)) }
         return out
     }
 }

@@ -29,6 +29,8 @@ public final class EnrollmentScreen: ScreenState, LanguageFollower {
     public private(set) var draftId: String?
     /// Set when the enrollment was queued (the receipt opens).
     public private(set) var submitted: Submitted?
+    /// For a correction: what the supervisor wrote when returning the record.
+    public private(set) var reviewNote: String?
 
     init(model: AppModel, route: Route, draftId: String? = nil, correcting: String? = nil) {
         self.model = model
@@ -37,10 +39,14 @@ public final class EnrollmentScreen: ScreenState, LanguageFollower {
         startedDraftId = draftId
         super.init()
         let lang = model.lang
-        model.run({ app in try EnrollmentForm(app: app, lang: lang, correcting: correcting, draftId: draftId) }) { [self] result in
+        model.run({ app -> (EnrollmentForm, String?) in
+            let form = try EnrollmentForm(app: app, lang: lang, correcting: correcting, draftId: draftId)
+            return (form, try correcting.flatMap { try app.receipt(id: $0).reviewNote })
+        }) { [self] result in
             switch result {
-            case let .success(form):
+            case let .success((form, note)):
                 self.form = form
+                reviewNote = note
                 self.draftId = form.draftId
                 show(form.fields, form.quote())
             case let .failure(error):

@@ -89,6 +89,7 @@ public enum ScreenText {
     public static let paymentStatus = Words("Status pembayaran", "Payment status")
     public static let paymentCode = Words("Kode iuran", "Payment code")
     public static let nextDue = Words("Iuran berikutnya", "Next contribution due")
+    public static let reviewNote = Words("Catatan supervisor", "Supervisor's note")
     public static let sendBySMS = Words("Kirim lewat SMS", "Send by SMS")
     public static let share = Words("Bagikan", "Share")
     public static let recordCash = Words("Catat uang tunai", "Record cash")
