@@ -42,6 +42,16 @@ final class ProjectTests: XCTestCase {
         XCTAssertFalse(yml.contains("\"15.0\"") || package.contains(".iOS(.v15)"))
     }
 
+    func testTheAppCreatesItsModelOnceAtLaunchAndStartsIt() throws {
+        let app = try read("PerisaiField/PerisaiFieldApp.swift")
+        XCTAssertEqual(app.components(separatedBy: "AppModel(").count - 1, 1, "one app model per process")
+        let launch = try XCTUnwrap(app.range(of: "didFinishLaunchingWithOptions"), "created while the app launches")
+        let made = try XCTUnwrap(app.range(of: "AppModel("))
+        XCTAssertGreaterThan(made.lowerBound, launch.lowerBound)
+        XCTAssertTrue(app[made.lowerBound...].contains("model.start()"))
+        XCTAssertFalse(app.contains("wrappedValue"), "a StateObject's value read in init is a throw-away object")
+    }
+
     func testTheXCFrameworkHasAMacOSSliceForSwiftTestOnAMac() throws {
         let script = try read("build-xcframework.sh")
         XCTAssertTrue(script.contains("aarch64-apple-darwin") && script.contains("x86_64-apple-darwin"), "macOS targets built")
