@@ -86,12 +86,26 @@ fi
 
 # XCTest only: no swift-testing run that would close with "0 tests" (flag of Swift 6's SwiftPM).
 xctest_only=()
-run_swift swift test --help 2>/dev/null | grep -q -- --disable-swift-testing && xctest_only=(--disable-swift-testing)
+test_help=$(run_swift swift test --help 2>/dev/null || true)
+[[ "$test_help" != *--disable-swift-testing* ]] || xctest_only=(--disable-swift-testing)
 
 echo "==> swift test --enable-code-coverage (ios/: PerisaiCore, PerisaiFieldKit and their tests)"
 run_swift swift test --enable-code-coverage "${xctest_only[@]}" 2>&1 | tee "$log" || status=$?
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=${PIPESTATUS[0]}
+# XCTest's own count, as a closing line CI reads (also after a failure).
+swift_count() {
+  python3 - "$log" <<'PY'
+import re, sys
+text = open(sys.argv[1], errors="replace").read()
+m = re.findall(r"Executed (\d+) tests?, with (\d+) failures?", text)
+if not m:
+    sys.exit("no XCTest summary in the log (the tests did not build, or crashed)")
+run, failed = map(int, m[-1])
+print(f"Swift: {run - failed} passed, {failed} failed")
+PY
+}
 if [ "$status" -ne 0 ]; then
+  swift_count || true
   echo "scripts/swift-tests.sh: swift test failed (log: $log)" >&2
   exit "$status"
 fi
@@ -135,14 +149,5 @@ if pct < minimum:
     sys.exit(f"Swift line coverage {pct:.1f}% is below {minimum:.0f}%")
 PY
 
-# The closing line CI reads, from XCTest's own summary.
-python3 - "$log" <<'PY'
-import re, sys
-text = open(sys.argv[1], errors="replace").read()
-m = re.findall(r"Executed (\d+) tests?, with (\d+) failures?", text)
-if not m:
-    sys.exit("no XCTest summary in the log")
-run, failed = map(int, m[-1])
-print(f"Swift: {run - failed} passed, {failed} failed")
-PY
+swift_count
 echo "scripts/swift-tests.sh: $(( $(date +%s) - started )) s"

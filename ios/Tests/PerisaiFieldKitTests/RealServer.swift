@@ -1,13 +1,17 @@
 // A real `perisai-server` (PERISAI_SERVER_BIN, built by scripts/swift-tests.sh) on an SQLite file
 // in a temporary folder, listening on a free loopback port. `stop()` ends it; it is also ended
-// when the test process exits normally or on SIGINT/SIGTERM, and scripts/swift-tests.sh ends and
-// reports anything still running after the tests (a crash).
+// when the test process exits normally or on SIGINT/SIGTERM, and on Linux by the kernel when the
+// test process dies in any way (a parent-death signal); scripts/swift-tests.sh fails if anything
+// it started is still running after the tests.
 // The admin commands are the operator CLI (DESIGN.md §7): each prints its id or code last.
 
 import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// util-linux's setpriv (Debian, and the Swift root of scripts/swift-tests.sh).
+private let setpriv = "/usr/bin/setpriv"
 
 final class RealServer {
     let dir: URL
@@ -32,9 +36,16 @@ final class RealServer {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("perisai-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try binary())
-        process.arguments = ["--database-url", "sqlite:" + dir.appendingPathComponent("server.db").path,
-                             "serve", "--listen", "127.0.0.1:0"]
+        let serve = [try binary(), "--database-url", "sqlite:" + dir.appendingPathComponent("server.db").path,
+                     "serve", "--listen", "127.0.0.1:0"]
+        if FileManager.default.isExecutableFile(atPath: setpriv) {
+            // Linux: the kernel kills the server when this test process dies, even by a crash.
+            process.executableURL = URL(fileURLWithPath: setpriv)
+            process.arguments = ["--pdeathsig", "KILL", "--"] + serve
+        } else {
+            process.executableURL = URL(fileURLWithPath: serve[0])
+            process.arguments = Array(serve.dropFirst())
+        }
         process.currentDirectoryURL = dir
         let out = Pipe()
         process.standardOutput = out
