@@ -16,15 +16,28 @@ public struct Lane {
     /// A serial DispatchQueue.
     public static func queue(_ label: String) -> Lane {
         let q = DispatchQueue(label: label)
-        return Lane { q.async(execute: $0) }
+        return Lane { work in
+            let handed = Handed(work)
+            q.async { handed.work() }
+        }
     }
 
     /// The main queue.
-    public static let main = Lane { DispatchQueue.main.async(execute: $0) }
+    public static let main = Lane { work in
+        let handed = Handed(work)
+        DispatchQueue.main.async { handed.work() }
+    }
 
     /// Runs the work at once, on the caller's thread: for tests, so that every action has
     /// finished when it returns.
     public static let inline = Lane { $0() }
+}
+
+/// Work handed from one queue to another: the lanes' discipline (core calls on the core lane,
+/// screen state on the main lane) is what keeps it safe, not the compiler.
+private struct Handed: @unchecked Sendable {
+    let work: () -> Void
+    init(_ work: @escaping () -> Void) { self.work = work }
 }
 
 public struct Lanes {

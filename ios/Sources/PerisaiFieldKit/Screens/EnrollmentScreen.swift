@@ -158,7 +158,6 @@ public final class EnrollmentScreen: ScreenState, LanguageFollower {
     }
 
     func languageChanged() {
-        guard let form else { return }
         let lang = model.lang
         edit { $0.lang = lang }
     }
