@@ -100,6 +100,7 @@ dependencies {
     implementation(libs.androidx.compose.material3)
     implementation(libs.androidx.navigation.compose)
     implementation(libs.androidx.work.runtime.ktx)
+    implementation(libs.androidx.fragment.ktx) // MainActivity is a FragmentActivity (BiometricPrompt)
     implementation(libs.androidx.biometric)
     implementation(libs.kotlinx.serialization.json)
     implementation(libs.zxing.android.embedded)

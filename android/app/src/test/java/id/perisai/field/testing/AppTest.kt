@@ -12,6 +12,7 @@ import androidx.compose.ui.test.isDialog
 import androidx.compose.ui.test.hasText
 import androidx.compose.ui.test.junit4.AndroidComposeTestRule
 import androidx.compose.ui.test.junit4.createAndroidComposeRule
+import androidx.compose.ui.test.onNodeWithContentDescription
 import androidx.compose.ui.test.onNodeWithTag
 import androidx.compose.ui.test.onNodeWithText
 import androidx.compose.ui.test.performClick
@@ -116,6 +117,33 @@ abstract class AppTest {
     fun type(tag: String, text: String) {
         waitForTag(tag)
         rule.onNodeWithTag(tag).performTextReplacement(text)
+        rule.waitForIdle()
+    }
+
+    /** The agent leaves the app and comes straight back: every screen reloads from the core. */
+    fun comeBack() {
+        rule.activityRule.scenario.moveToState(androidx.lifecycle.Lifecycle.State.CREATED)
+        rule.activityRule.scenario.moveToState(androidx.lifecycle.Lifecycle.State.RESUMED)
+        rule.waitForIdle()
+    }
+
+    /** Activates this phone with [server] (as the activation screen does) and returns the agent. */
+    fun activate(server: id.perisai.jvm.RealServer): String {
+        val (agent, code) = server.agentWithCode()
+        val done = core.deviceSync.activate(id.perisai.field.logic.ActivationRequest(server.url, code, null))
+        check(done is id.perisai.field.logic.Outcome.Ok) { done.toString() }
+        return agent
+    }
+
+    /** A sync run to its end, as the worker runs it. */
+    fun syncNow() {
+        val result = core.sync()
+        check(result is id.perisai.field.logic.DeviceSync.Result.Done) { result.toString() }
+    }
+
+    /** The back arrow of the screen's top bar. */
+    fun back() {
+        rule.onNodeWithContentDescription("Kembali").performClick()
         rule.waitForIdle()
     }
 

@@ -81,6 +81,9 @@ class ActivationViewModel(
         _state.update { it.copy(busy = true, problem = null, badQr = false) }
         viewModelScope.launch {
             val result = withContext(core.io) {
+                // A forgotten PIN: the device comes back with a new key (the server binds a key
+                // to one device only); the old binding, and the PIN, are given up.
+                if (resetPin) core.forgetSigningKey()
                 when (val opened = id.perisai.field.logic.coreCall(core.lang) { core.deviceSync }) {
                     is Outcome.Ok -> opened.value.activate(request)
                     is Outcome.Refused -> opened

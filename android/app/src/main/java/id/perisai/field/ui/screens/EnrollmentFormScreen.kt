@@ -85,13 +85,14 @@ fun EnrollmentFormScreen(onSubmitted: (String) -> Unit, onBack: () -> Unit) {
             state.reviewNote?.let { note ->
                 item { Text(stringResource(R.string.form_review_note, note), color = WarningColor) }
             }
-            if (state.hasErrors) item { ProblemText(stringResource(R.string.form_errors_banner)) }
             items(state.general) { issue -> ProblemText(issue.message) }
             items(state.fields, key = { it.key }) { field -> FieldInput(field, vm) }
             state.quote?.let { q ->
                 item { Text(stringResource(R.string.form_quote, q.totalFormatted, q.months), style = MaterialTheme.typography.titleMedium) }
             }
             state.problem?.let { p -> item { ProblemText(p) } }
+            // Beside the buttons, where the agent tapped: each field says what is wrong.
+            if (state.hasErrors) item { ProblemText(stringResource(R.string.form_errors_banner)) }
             if (state.draftSaved) item { Text(stringResource(R.string.form_draft_saved), style = MaterialTheme.typography.bodySmall) }
             if (!state.loading && state.fields.isNotEmpty()) {
                 item {

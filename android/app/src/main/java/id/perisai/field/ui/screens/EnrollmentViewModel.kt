@@ -200,7 +200,8 @@ class EnrollmentViewModel(private val core: Core, private val saved: SavedStateH
     /** [CHECK_AFTER_MS] after the last change: validate, price, autosave. */
     private fun scheduleCheck() {
         checkJob?.cancel()
-        checkJob = viewModelScope.launch {
+        // The wait runs off the main thread: the UI thread is never held by it.
+        checkJob = viewModelScope.launch(core.io) {
             delay(CHECK_AFTER_MS)
             withContext(lane) {
                 val f = form ?: return@withContext
