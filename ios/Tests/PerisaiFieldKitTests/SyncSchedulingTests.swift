@@ -109,6 +109,29 @@ final class SyncSchedulingTests: XCTestCase {
         guard case .done = model.scheduler.status else { return XCTFail("\(model.scheduler.status)") }
     }
 
+    func testAServerThatDoesNotAnswerLeavesTheSyncPendingForLater() throws {
+        let server = try RealServer.start()
+        addTeardownBlock { server.stop() }
+        let model = try device.launch()
+        model.activation().scanned(try server.qrPayload(agent: server.agent()))
+        XCTAssertEqual(model.home.state?.activated, true)
+        let form = model.enrollment(model.openNewEnrollment())
+        fill(form, sitiValues)
+        server.stop()
+        device.network.set(online: false)
+        form.submit()
+        XCTAssertNotNil(form.submitted)
+        // iOS grants a background run (it has a network), but no server answers. The core's
+        // retries run out, the run reports failure (so iOS runs it again), the sync stays pending.
+        let run = try XCTUnwrap(device.background.grant())
+        XCTAssertEqual(run.completions, [false])
+        guard case let .retryLater(code, message) = model.scheduler.status else { return XCTFail("\(model.scheduler.status)") }
+        XCTAssertEqual(code, "sync.network")
+        XCTAssertTrue(model.scheduler.isPending, "tried again when a path appears or in the background")
+        XCTAssertEqual(model.home.syncText, message.id + " Dicoba lagi otomatis.")
+        XCTAssertEqual((model.home.state?.toSend ?? 0) + (model.home.state?.sending ?? 0), 1, "kept, to be sent again")
+    }
+
     func testARevokedDeviceDeletesItsSigningKey() throws {
         let server = try RealServer.start()
         addTeardownBlock { server.stop() }
