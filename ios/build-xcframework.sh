@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds ios/build/PerisaiFFI.xcframework (libperisai_ffi.a for iOS devices and simulators) and
-# copies the generated Swift bindings into Sources/PerisaiCore/Generated. Runs on macOS with Xcode
-# and rustup; this Linux machine only syntax-checks the Swift (scripts/check-mobile-syntax.sh).
+# Builds ios/build/PerisaiFFI.xcframework (libperisai_ffi.a for iOS devices, the iOS simulators and
+# macOS, so that `swift test` runs on a Mac) and copies the generated Swift bindings into
+# Sources/PerisaiCore/Generated. Runs on macOS with Xcode and rustup. On Linux,
+# scripts/swift-tests.sh compiles and tests the same Swift against the host library instead.
 #
 #   ios/build-xcframework.sh            # release
 #   ios/build-xcframework.sh --debug
@@ -17,12 +18,14 @@ profile=release; flag=(--release)
 
 device=aarch64-apple-ios
 simulators=(aarch64-apple-ios-sim x86_64-apple-ios)
-rustup target add "$device" "${simulators[@]}"
+macs=(aarch64-apple-darwin x86_64-apple-darwin)
+rustup target add "$device" "${simulators[@]}" "${macs[@]}"
 
-# A static library only here: the crate's own crate-types are cdylib and lib.
-for target in "$device" "${simulators[@]}"; do
-  IPHONEOS_DEPLOYMENT_TARGET=15.0 cargo rustc -p perisai-ffi --lib --crate-type staticlib \
-    --target "$target" "${flag[@]}"
+# A static library only here: the crate's own crate-types are cdylib and lib. The deployment
+# targets are Package.swift's (iOS 16, macOS 13).
+for target in "$device" "${simulators[@]}" "${macs[@]}"; do
+  IPHONEOS_DEPLOYMENT_TARGET=16.0 MACOSX_DEPLOYMENT_TARGET=13.0 \
+    cargo rustc -p perisai-ffi --lib --crate-type staticlib --target "$target" "${flag[@]}"
 done
 
 # The Swift bindings, generated from the (unstripped) host library.
@@ -30,7 +33,7 @@ if [ "$profile" = release ]; then bindings/generate.sh --release; else bindings/
 
 out=ios/build
 rm -rf "$out"
-mkdir -p "$out/headers" "$out/sim"
+mkdir -p "$out/headers" "$out/sim" "$out/mac"
 cp target/bindings/swift/perisai_ffiFFI.h "$out/headers/"
 # Xcode looks for module.modulemap beside the headers of an XCFramework library.
 cp target/bindings/swift/perisai_ffiFFI.modulemap "$out/headers/module.modulemap"
@@ -38,9 +41,14 @@ lipo -create \
   "target/${simulators[0]}/$profile/libperisai_ffi.a" \
   "target/${simulators[1]}/$profile/libperisai_ffi.a" \
   -output "$out/sim/libperisai_ffi.a"
+lipo -create \
+  "target/${macs[0]}/$profile/libperisai_ffi.a" \
+  "target/${macs[1]}/$profile/libperisai_ffi.a" \
+  -output "$out/mac/libperisai_ffi.a"
 xcodebuild -create-xcframework \
   -library "target/$device/$profile/libperisai_ffi.a" -headers "$out/headers" \
   -library "$out/sim/libperisai_ffi.a" -headers "$out/headers" \
+  -library "$out/mac/libperisai_ffi.a" -headers "$out/headers" \
   -output "$out/PerisaiFFI.xcframework"
 
 mkdir -p ios/Sources/PerisaiCore/Generated

@@ -62,6 +62,9 @@ bash scripts/jvm-tests.sh
 step "Android app: every android/app Kotlin file compiled against the catalog's AndroidX and Android 15; UI tests on Robolectric against the real library and server (screenshots to docs/screenshots/android/)"
 bash scripts/android-tests.sh
 
+step "iOS app's Swift on Linux: app model and screen states compiled and tested against the real library and server, with line coverage"
+bash scripts/swift-tests.sh
+
 step "Supervisors' web app in headless Chromium against the real server and devices (screenshots to docs/screenshots/)"
 bash scripts/web-tests.sh
 

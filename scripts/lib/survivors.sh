@@ -14,11 +14,12 @@ mark_test_run() {
 }
 
 # Prints "PID COMMAND LINE" for every process carrying this run's marker, except this shell and
-# its ancestors (the test command itself, and whoever called it).
+# its ancestors (the test command itself, and whoever called it). A step with a marker of its own
+# passes it: `test_run_survivors NAME=VALUE` (scripts/swift-tests.sh).
 test_run_survivors() {
-  python3 - "$PERISAI_TEST_RUN" "$$" <<'PY'
+  python3 - "${1:-PERISAI_TEST_RUN=$PERISAI_TEST_RUN}" "$$" <<'PY'
 import os, sys
-marker = ("PERISAI_TEST_RUN=" + sys.argv[1]).encode()
+marker = sys.argv[1].encode()
 keep = set()
 pid = int(sys.argv[2])
 while pid > 1:  # this shell and its ancestors

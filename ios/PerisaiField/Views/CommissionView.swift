@@ -6,21 +6,19 @@ import SwiftUI
 /// server's latest estimate ("Sementara per …", clearly marked), with the months before and after.
 struct CommissionView: View {
     @EnvironmentObject var model: AppModel
-    @StateObject private var state = CommissionScreenState()
+    @ObservedObject var screen: CommissionScreen
 
     var body: some View {
         List {
-            if let problem = state.problem { Text(problem).foregroundColor(.red) }
-            if let page = state.page {
+            if let problem = screen.problem { Text(problem).foregroundColor(.red) }
+            if let page = screen.page {
                 Section {
                     HStack {
-                        Button("‹ Sebelumnya") { state.go(model) { try $0.previous() } }
-                            .disabled(state.busy)
+                        Button(model.t(ScreenText.previousMonth)) { screen.previous() }.disabled(screen.busy)
                         Spacer()
                         Text(page.monthLabel).font(.headline)
                         Spacer()
-                        Button("Berikutnya ›") { state.go(model) { try $0.next() } }
-                            .disabled(state.busy || !page.canGoNext)
+                        Button(model.t(ScreenText.nextMonth)) { screen.next() }.disabled(screen.busy || !page.canGoNext)
                     }
                     .buttonStyle(.borderless)
                     VStack(alignment: .leading, spacing: 4) {
@@ -37,11 +35,8 @@ struct CommissionView: View {
                         }
                     }
                 }
-                Section("Rincian") {
-                    if page.lines.isEmpty {
-                        Text("Belum ada insentif untuk bulan ini. Pernyataan dan perkiraan datang dari kantor cabang saat sinkronisasi.")
-                            .font(.footnote)
-                    }
+                Section(model.t(ScreenText.details)) {
+                    if page.lines.isEmpty { Text(model.t(ScreenText.noCommission)).font(.footnote) }
                     ForEach(page.lines) { line in
                         VStack(alignment: .leading, spacing: 2) {
                             HStack {
@@ -56,37 +51,6 @@ struct CommissionView: View {
                 }
             }
         }
-        .navigationTitle("Insentif")
-        .onAppear {
-            if state.page == nil { state.go(model) { try $0.start() } }
-        }
-    }
-}
-
-/// Holds the screen's CommissionModel (used only on the app model's lane) and what it showed.
-final class CommissionScreenState: ObservableObject {
-    @Published var page: CommissionPage?
-    @Published var problem: String?
-    @Published var busy = false
-    private var commission: CommissionModel?
-
-    func go(_ model: AppModel, _ step: @escaping (CommissionModel) throws -> CommissionPage) {
-        guard !busy else { return }
-        busy = true
-        let lang = model.lang
-        model.run({ (app: AgentApp) -> CommissionPage in
-            let commission = self.commission ?? CommissionModel(app: app, lang: lang)
-            self.commission = commission
-            return try step(commission)
-        }) { result in
-            self.busy = false
-            switch result {
-            case let .success(page):
-                self.page = page
-                self.problem = nil
-            case let .failure(error as PerisaiError): self.problem = error.message(lang)
-            case let .failure(error): self.problem = error.localizedDescription
-            }
-        }
+        .navigationTitle(model.t(ScreenText.commission))
     }
 }

@@ -2,40 +2,42 @@ import PerisaiCore
 import PerisaiFieldKit
 import SwiftUI
 
-/// The form, drawn from the core's definition; errors and warnings are the core's report.
+/// The form, drawn from the core's definition; errors and warnings are the core's report. What is
+/// typed lives in the screen state (EnrollmentScreen), which outlives a relock and is kept as a
+/// draft when the agent leaves.
 struct EnrollmentFormView: View {
     @EnvironmentObject var model: AppModel
-    let correcting: String?
-    @State private var form: EnrollmentForm?
-    @State private var fields: [FieldUI] = []
-    @State private var warnings: [IssueUI] = []
-    @State private var problem: String?
-    @State private var submittedId: String?
+    @ObservedObject var screen: EnrollmentScreen
 
     var body: some View {
         Form {
-            ForEach(fields) { field in
-                Section(header: Text(field.required ? "\(field.label) (wajib)" : field.label)) {
+            if let note = screen.reviewNote {
+                Text("\(model.t(ScreenText.reviewNote)): \(note)").foregroundColor(.orange)
+            }
+            ForEach(screen.fields) { field in
+                Section(header: Text(field.required ? "\(field.label) (\(model.t(ScreenText.required)))" : field.label)) {
                     input(for: field)
                     ForEach(field.errors, id: \.self) { Text($0).foregroundColor(.red).font(.footnote) }
                     ForEach(field.warnings, id: \.self) { Text($0).foregroundColor(.orange).font(.footnote) }
                     if field.errors.isEmpty && field.warnings.isEmpty { Text(field.hint).font(.footnote) }
                 }
             }
-            if let problem { Text(problem).foregroundColor(.red) }
-            Button("Periksa") { change { try? $0.check() } }
-            Button("Simpan & antre") { submit(accept: false) }.buttonStyle(.borderedProminent)
+            if let quote = screen.quote {
+                Text("\(model.t(ScreenText.contributionQuote)): \(quote.totalFormatted) \(ScreenText.forMonths(quote.months).text(model.lang))")
+                    .font(.headline)
+            }
+            if let problem = screen.problem { Text(problem).foregroundColor(.red) }
+            Button(model.t(ScreenText.check)) { screen.check() }
+            if screen.correcting == nil { Button(model.t(ScreenText.saveDraft)) { screen.saveDraft() } }
+            Button(model.t(ScreenText.submit)) { screen.submit() }.buttonStyle(.borderedProminent)
         }
-        .navigationTitle(correcting == nil ? "Pendaftaran" : "Perbaiki pendaftaran")
-        .onAppear(perform: load)
-        .alert("Periksa sebelum menyimpan", isPresented: Binding(get: { !warnings.isEmpty }, set: { if !$0 { warnings = [] } })) {
-            Button("Tetap simpan") { submit(accept: true) }
-            Button("Periksa lagi", role: .cancel) { warnings = [] }
+        .navigationTitle(screen.title)
+        .alert(model.t(ScreenText.confirmTitle), isPresented: Binding(get: { !screen.warnings.isEmpty },
+                                                                      set: { if !$0 { screen.dismissWarnings() } })) {
+            Button(model.t(ScreenText.saveAnyway)) { screen.submit(acceptWarnings: true) }
+            Button(model.t(ScreenText.lookAgain), role: .cancel) { screen.dismissWarnings() }
         } message: {
-            Text(warnings.map(\.message).joined(separator: "\n"))
-        }
-        .navigationDestination(isPresented: Binding(get: { submittedId != nil }, set: { if !$0 { submittedId = nil } })) {
-            if let id = submittedId { ReceiptScreen(id: id) }
+            Text(screen.warnings.map(\.message).joined(separator: "\n"))
         }
     }
 
@@ -43,15 +45,14 @@ struct EnrollmentFormView: View {
     private func input(for field: FieldUI) -> some View {
         switch field.kind {
         case .text, .date, .integer:
-            TextField(field.kind == .date ? "YYYY-MM-DD" : field.label, text: Binding(
-                get: { field.text },
-                set: { value in change { $0.setText(field.key, value) } }
-            ))
-            .keyboardType(field.kind == .text ? .default : .numbersAndPunctuation)
+            TextField(field.kind == .date ? "YYYY-MM-DD" : field.label,
+                      text: Binding(get: { field.text }, set: { screen.setText(field.key, $0) }))
+                .keyboardType(keyboard(field.input))
+                .textInputAutocapitalization(field.input == .name ? .words : .never)
         case .choice, .multiChoice:
             ForEach(Array(field.options.enumerated()), id: \.offset) { index, label in
                 Button {
-                    change { $0.select(field.key, index) }
+                    screen.select(field.key, index)
                 } label: {
                     HStack {
                         Image(systemName: field.selected.contains(index) ? "checkmark.circle.fill" : "circle")
@@ -60,42 +61,20 @@ struct EnrollmentFormView: View {
                 }
             }
         case .boolean:
-            Toggle(field.hint, isOn: Binding(get: { field.checked }, set: { value in change { $0.setChecked(field.key, value) } }))
+            Toggle(field.hint, isOn: Binding(get: { field.checked }, set: { screen.setChecked(field.key, $0) }))
         case .location:
-            Text(field.hint)
+            if let taken = field.location { Text(taken) }
+            if let problem = screen.locationProblem { Text(problem).foregroundColor(.red).font(.footnote) }
+            Button(model.t(screen.locating ? ScreenText.locating : ScreenText.takeLocation)) { screen.captureLocation() }
+                .disabled(screen.locating)
         }
     }
 
-    private func load() {
-        guard form == nil else { return }
-        model.run({ app in try EnrollmentForm(app: app, lang: model.lang, correcting: correcting) }) { result in
-            if case let .success(f) = result {
-                form = f
-                fields = f.fields
-            }
-        }
-    }
-
-    /// Every change and core call on the model's lane; the fields are redrawn after.
-    private func change(_ edit: @escaping (EnrollmentForm) -> Void) {
-        guard let form else { return }
-        model.run({ _ in edit(form); return form.fields }) { result in
-            if case let .success(f) = result { fields = f }
-        }
-    }
-
-    private func submit(accept: Bool) {
-        guard let form else { return }
-        warnings = []
-        model.run({ _ in form.submit(acceptWarnings: accept) }) { result in
-            fields = form.fields
-            guard case let .success(outcome) = result else { return }
-            switch outcome {
-            case let .done(submitted): submittedId = submitted.id
-            case let .confirmWarnings(list): warnings = list
-            case .fixErrors: problem = nil
-            case let .refused(_, message): problem = message
-            }
+    private func keyboard(_ input: InputMode) -> UIKeyboardType {
+        switch input {
+        case .digits, .number: return .numberPad
+        case .phone: return .phonePad
+        case .text, .name: return .default
         }
     }
 }

@@ -2,50 +2,48 @@ import PerisaiCore
 import PerisaiFieldKit
 import SwiftUI
 
-/// Home: the core's queue counts, the last sync, "Kirim", and the way to every screen.
+/// Home: the core's queue counts, the last sync, "Kirim", the language, and the way to every screen.
 struct HomeView: View {
     @EnvironmentObject var model: AppModel
-    @State private var state: HomeState?
-    @State private var sendRequested = false
+    @ObservedObject var screen: HomeScreen
 
     var body: some View {
         List {
-            if let s = state {
+            if let s = screen.state {
                 Section {
-                    CountRow(label: "Menunggu dikirim", count: s.toSend)
-                    CountRow(label: "Sedang dikirim", count: s.sending)
-                    CountRow(label: "Menunggu verifikasi", count: s.awaitingReview)
-                    CountRow(label: "Disetujui", count: s.approved)
-                    CountRow(label: "Perlu diperbaiki", count: s.needsFix)
-                    CountRow(label: "Draf", count: s.drafts)
-                    if s.unsentCash > 0 { CountRow(label: "Uang tunai belum terkirim", count: s.unsentCash) }
-                    Text(s.lastSync.map { "Terakhir terkirim: \($0)" } ?? "Belum pernah terkirim").font(.footnote)
+                    CountRow(label: model.t(ScreenText.toSend), count: s.toSend)
+                    CountRow(label: model.t(ScreenText.beingSent), count: s.sending)
+                    CountRow(label: model.t(ScreenText.awaitingReview), count: s.awaitingReview)
+                    CountRow(label: model.t(ScreenText.approved), count: s.approved)
+                    CountRow(label: model.t(ScreenText.needsFix), count: s.needsFix)
+                    CountRow(label: model.t(ScreenText.drafts), count: s.drafts)
+                    if s.unsentCash > 0 { CountRow(label: model.t(ScreenText.unsentCash), count: s.unsentCash) }
+                    Text(s.lastSync.map { model.t(ScreenText.lastSync) + ": " + $0 } ?? model.t(ScreenText.neverSynced)).font(.footnote)
                 }
-                Button("Kirim") {
-                    model.sync.sendNow()
-                    sendRequested = true
-                }
-                .disabled(!s.activated || s.suspended)
-                if sendRequested { Text("Akan dikirim begitu ada sinyal.").font(.footnote) }
-                if !s.activated { Text("Perangkat belum diaktifkan: pendaftaran tersimpan di HP sampai aktivasi.").foregroundColor(.red) }
+                Button(model.t(ScreenText.send)) { screen.send() }
+                    .disabled(!s.activated || s.suspended)
+                if let text = screen.syncText { Text(text).font(.footnote) }
+                if !s.activated { Text(model.t(ScreenText.notActivated)).foregroundColor(.red) }
+                if s.suspended { Text(model.t(ScreenText.suspended)).foregroundColor(.red) }
+            }
+            if let problem = screen.problem { Text(problem).foregroundColor(.red) }
+            Section {
+                Button(model.t(ScreenText.newEnrollment)) { model.openNewEnrollment() }
+                NavigationLink(model.t(ScreenText.myEnrollments), value: Route.myEnrollments)
+                NavigationLink(model.t(ScreenText.myParticipants), value: Route.participants)
+                NavigationLink(model.t(ScreenText.commission), value: Route.commission)
+                NavigationLink(model.t(ScreenText.activation), value: Route.activation)
             }
             Section {
-                NavigationLink("Pendaftaran baru") { EnrollmentFormView(correcting: nil) }
-                NavigationLink("Pendaftaran saya") { MyEnrollmentsView() }
-                NavigationLink("Peserta saya") { ParticipantsView() }
-                NavigationLink("Insentif") { CommissionView() }
-                NavigationLink("Aktivasi perangkat") { ActivationView() }
+                Picker(model.t(ScreenText.language), selection: Binding(get: { model.lang }, set: { model.setLanguage($0) })) {
+                    Text("Bahasa Indonesia").tag(Lang.id)
+                    Text("English").tag(Lang.en)
+                }
             }
         }
-        .navigationTitle("Beranda")
-        .onAppear(perform: reload)
-        .refreshable { reload() }
-    }
-
-    private func reload() {
-        model.run({ try HomeState.load(app: $0) }) { result in
-            if case let .success(s) = result { state = s }
-        }
+        .navigationTitle(model.t(ScreenText.homeTitle))
+        .onAppear { screen.refresh() }
+        .refreshable { screen.refresh() }
     }
 }
 

@@ -1,10 +1,12 @@
 // PerisaiCore: the uniffi-generated Swift bindings of perisai-ffi (Generated/perisai_ffi.swift,
-// copied there by ios/build-xcframework.sh) and small conveniences over them. No domain rule
-// lives here or anywhere in the app: validation, tariffs, sealing and queue rules are the core's.
+// copied there by ios/build-xcframework.sh on a Mac and by scripts/swift-tests.sh on Linux) and
+// small conveniences over them. No domain rule lives here or anywhere in the app: validation,
+// tariffs, sealing, queue rules, the receipt's text and number parsing are the core's.
 
 import Foundation
 
-public enum Lang: Sendable {
+/// The agent's language: one setting for the screens' words and the core's messages.
+public enum Lang: String, Sendable, CaseIterable {
     case id
     case en
 

@@ -1,9 +1,8 @@
-// "Uang tunai diterima": the form an agent fills after taking cash from a participant (the Swift
-// twin of the Android app's logic/CashEntry.kt, which is tested on the JVM against the real
-// library). The core records it, sealed, with the time, and sends it with the next sync.
+// "Uang tunai diterima": the form an agent fills after taking cash from a participant. The core
+// records it, sealed, with the time, and sends it with the next sync.
 //
-// No rule here: what the agent typed is read as a whole number (grouping dots and spaces
-// allowed); a text that is not one is sent as 0, so the core refuses it with its own message,
+// No rule here: what the agent typed is read by the core (`parseWholeNumber`: grouping dots and
+// spaces, `Rp` in front); a text that is not a number is sent as 0, so the core refuses it with its own message,
 // shown beside the input it names (`amount` or `months`). Recording cash never makes anything
 // paid: the receipt keeps reading BELUM DIBAYAR until the server confirms a payment.
 
@@ -67,7 +66,7 @@ public final class CashEntry {
         }
         let receipt = try? app.receipt(id: recordId)
         if let total = receipt?.totalFormatted {
-            let months = receipt?.paymentMonths.map { lang == .id ? " untuk \($0) bulan" : " for \($0) months" } ?? ""
+            let months = receipt?.paymentMonths.map { " " + ScreenText.forMonths(Int($0)).text(lang) } ?? ""
             receiptContribution = total + months
         } else {
             receiptContribution = nil
@@ -113,15 +112,12 @@ public final class CashEntry {
         }
     }
 
-    /// `50.400`, `50 400`, `50400` → 50400; anything else → 0, which the core refuses.
-    static func wholeNumber(_ typed: String) -> Int64 {
-        var text = typed.trimmingCharacters(in: .whitespaces)
-        if text.hasPrefix("Rp") { text.removeFirst(2) }
-        return Int64(text.replacingOccurrences(of: ".", with: "").replacingOccurrences(of: " ", with: "")) ?? 0
-    }
+    /// Core: `50.400`, `Rp50.400` → 50400; anything else → 0, which the core refuses.
+    static func wholeNumber(_ typed: String) -> Int64 { parseWholeNumber(typed: typed) ?? 0 }
 
     /// Months as the facade takes them; a negative or unreadable text → 0, which the core refuses.
     static func months(_ typed: String) -> UInt32 {
-        UInt32(typed.trimmingCharacters(in: .whitespaces)) ?? 0
+        guard let n = parseWholeNumber(typed: typed), n >= 0, n <= Int64(UInt32.max) else { return 0 }
+        return UInt32(n)
     }
 }

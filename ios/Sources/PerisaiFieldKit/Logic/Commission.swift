@@ -1,6 +1,5 @@
 // "Insentif": the agent's commission statement for one month as the core keeps it offline, and
-// the way from month to month (the Swift twin of the Android app's logic/Commission.kt, which is
-// tested on the JVM against the real library).
+// the way from month to month.
 //
 // Nothing is computed here: the server computes statements, sync brings them down, and the core
 // answers `commission(month:)` with the issued (confirmed) one, else the latest provisional
@@ -133,11 +132,8 @@ public final class CommissionModel {
         )
     }
 
-    /// The core writes a note in Indonesian, then English after ` / `: the agent's half.
-    private func note(_ both: String) -> String {
-        guard let cut = both.range(of: " / ") else { return both }
-        return lang == .id ? String(both[..<cut.lowerBound]) : String(both[cut.upperBound...])
-    }
+    /// Core: the note in the agent's language.
+    private func note(_ both: String) -> String { statementNote(note: both).text(lang) }
 
     static func kindLabel(_ kind: LineKind, _ lang: Lang) -> String {
         let id = lang == .id

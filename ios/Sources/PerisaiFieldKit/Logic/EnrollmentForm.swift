@@ -1,7 +1,8 @@
-// The enrollment form's state, rendered from the core's FormDefinition (the Swift twin of the
-// Android app's logic/EnrollmentForm.kt, which is tested on the JVM against the real library).
-// Fields, order, labels, hints, options and limits are the core's; the form keeps what the agent
+// The enrollment form's state, rendered from the core's FormDefinition. Fields, order, labels,
+// hints, options, limits and keyboards are the core's; so are reading a typed number
+// (`parseWholeNumber`) and pricing what is entered (`quoteForm`). The form keeps what the agent
 // entered, writes the enrollment JSON, and shows the core's report beside each field.
+// Blocking: use it on the app model's core lane (EnrollmentScreen does).
 
 import Foundation
 import PerisaiCore
@@ -10,6 +11,8 @@ public struct FieldUI: Identifiable, Equatable {
     public var id: String { key }
     public let key: String
     public let kind: FieldKind
+    /// The keyboard the core asks for (digits for a NIK, the phone pad for a phone…).
+    public let input: InputMode
     public let label: String
     public let hint: String
     public let required: Bool
@@ -20,6 +23,8 @@ public struct FieldUI: Identifiable, Equatable {
     public let text: String
     public let selected: Set<Int>
     public let checked: Bool
+    /// For a location field: the fix taken, as `-6.59500, 106.81600 (±12 m)`.
+    public let location: String?
     public let errors: [String]
     public let warnings: [String]
 }
@@ -31,6 +36,14 @@ public struct IssueUI: Identifiable, Equatable {
     public let message: String
 }
 
+/// The contribution for what is entered so far, as the core prices it.
+public struct QuoteUI: Equatable {
+    public let total: Int64
+    /// `Rp50.400`.
+    public let totalFormatted: String
+    public let months: Int
+}
+
 public enum SubmitResult {
     case done(Submitted)
     case confirmWarnings([IssueUI])
@@ -40,7 +53,7 @@ public enum SubmitResult {
 
 public final class EnrollmentForm {
     public let definition: FormDefinition
-    public let lang: Lang
+    public var lang: Lang
     /// The record this form corrects ("has issues" or rejected), if any.
     public let correcting: String?
     public private(set) var draftId: String?
@@ -100,6 +113,18 @@ public final class EnrollmentForm {
     public func setLocation(_ key: String, lat: Double, lon: Double, accuracyM: Double) {
         locations[key] = ["lat": lat, "lon": lon, "accuracy_m": accuracyM]
         forget(key)
+    }
+
+    /// The key of the form's location field, if it has one.
+    public var locationKey: String? { inputs.first { $0.kind == .location }?.key }
+
+    /// Something was entered (an empty form is not kept as a draft).
+    public var hasInput: Bool { json() != "{}" }
+
+    /// Core: the contribution for what is entered so far; nil while there is nothing to price.
+    public func quote() -> QuoteUI? {
+        guard let quote = try? app.quoteForm(inputJson: json()) else { return nil }
+        return QuoteUI(total: quote.totalDue, totalFormatted: formatRupiah(amount: quote.totalDue), months: quote.months.count)
     }
 
     /// The enrollment as the JSON object the core takes (empty fields left out).
@@ -163,8 +188,9 @@ public final class EnrollmentForm {
             return t
         case .integer:
             guard let t = text[def.key]?.trimmingCharacters(in: .whitespaces), !t.isEmpty else { return nil }
-            let digits = t.replacingOccurrences(of: ".", with: "").replacingOccurrences(of: " ", with: "")
-            return Int64(digits).map { NSNumber(value: $0) } ?? t
+            // What the core reads as a number (`2.000.000`) is one; anything else goes as typed,
+            // and the core answers with its `type` error.
+            return parseWholeNumber(typed: t).map { NSNumber(value: $0) } ?? t
         case .choice:
             guard let i = picked[def.key]?.first else { return nil }
             return parse(def.options[i].valueJson)
@@ -190,13 +216,16 @@ public final class EnrollmentForm {
                 if let n = value as? NSNumber { text[def.key] = n.stringValue } else if let s = value as? String { text[def.key] = s }
             case .choice, .multiChoice:
                 let wanted = canonical(value)
-                if let i = def.options.firstIndex(where: { canonical(parse($0.valueJson) as Any) == wanted }) {
+                if let i = def.options.firstIndex(where: { parse($0.valueJson).map(canonical) == wanted }) {
                     picked[def.key] = [i]
                 }
             case .boolean:
                 if let b = value as? Bool { checked[def.key] = b }
             case .location:
-                if let l = value as? [String: Double] { locations[def.key] = l }
+                if let l = value as? [String: Any], let lat = (l["lat"] as? NSNumber)?.doubleValue,
+                   let lon = (l["lon"] as? NSNumber)?.doubleValue {
+                    locations[def.key] = ["lat": lat, "lon": lon, "accuracy_m": (l["accuracy_m"] as? NSNumber)?.doubleValue ?? 0]
+                }
             }
         }
     }
@@ -228,6 +257,10 @@ public final class EnrollmentForm {
         )
     }
 
+    static func locationText(_ l: [String: Double]) -> String {
+        String(format: "%.5f, %.5f (±%.0f m)", l["lat"] ?? 0, l["lon"] ?? 0, l["accuracy_m"] ?? 0)
+    }
+
     private func ui(_ issue: Issue) -> IssueUI {
         IssueUI(field: issue.field, code: issue.code, message: issue.message.text(lang))
     }
@@ -236,6 +269,7 @@ public final class EnrollmentForm {
         FieldUI(
             key: def.key,
             kind: def.kind,
+            input: def.input,
             label: def.label.text(lang),
             hint: def.hint.text(lang),
             required: def.required,
@@ -245,6 +279,7 @@ public final class EnrollmentForm {
             text: text[def.key] ?? "",
             selected: picked[def.key] ?? [],
             checked: checked[def.key] ?? false,
+            location: locations[def.key].map(Self.locationText),
             errors: (report?.errors ?? []).filter { $0.field == def.key }.map { $0.message.text(lang) },
             warnings: (report?.warnings ?? []).filter { $0.field == def.key }.map { $0.message.text(lang) }
         )

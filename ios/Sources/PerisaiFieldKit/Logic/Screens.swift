@@ -1,6 +1,6 @@
-// The other screens' state, each read from the core (Swift twins of the Android app's
-// HomeState.kt, ReceiptView.kt, MyEnrollments.kt and MyParticipants.kt; Commission.swift and
-// CashEntry.swift hold the commission and cash screens').
+// What the home, receipt, record and participant screens show, each read from the core
+// (Commission.swift and CashEntry.swift hold the commission and cash screens'). Which states a
+// record can be fixed or withdrawn in, and the receipt's text for the participant, are the core's.
 
 import Foundation
 import PerisaiCore
@@ -28,55 +28,51 @@ public struct HomeState: Equatable {
         return HomeState(
             toSend: n("queued"), sending: n("sent"), awaitingReview: n("accepted", "flagged"),
             approved: n("approved"), needsFix: n("has_issues", "rejected"), drafts: n("draft"),
-            lastSync: device.lastSyncAt.map(localTime), activated: device.activated, suspended: device.suspended,
+            lastSync: device.lastSyncAt.map(CalendarText.dateTime), activated: device.activated, suspended: device.suspended,
             unsentCash: unsentCash
         )
     }
 
-    /// The core's RFC 3339 time as `dd/MM/yyyy HH.mm` in the agent's zone.
-    static func localTime(_ rfc3339: String) -> String {
-        guard let date = ISO8601DateFormatter().date(from: rfc3339) else { return rfc3339 }
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "id_ID")
-        f.dateFormat = "dd/MM/yyyy HH.mm"
-        return f.string(from: date)
-    }
 }
 
 /// The receipt: every value already formatted by the core; BELUM DIBAYAR until confirmed.
 public struct ReceiptModel {
     public let receipt: Receipt
     public let lang: Lang
+    /// What is sent to the participant by SMS or the share sheet: the core's text (masked NIK,
+    /// BELUM DIBAYAR until the server confirmed a payment).
+    public let shareText: String
 
-    public init(receipt: Receipt, lang: Lang) {
+    public init(receipt: Receipt, lang: Lang, shareText: String) {
         self.receipt = receipt
         self.lang = lang
+        self.shareText = shareText
+    }
+
+    /// Core: the receipt of record `id` and its share text (a draft has none: `record.not_allowed`).
+    public static func load(app: AgentAppProtocol, id: String, lang: Lang) throws -> ReceiptModel {
+        ReceiptModel(receipt: try app.receipt(id: id), lang: lang, shareText: try app.receiptShareText(id: id).text(lang))
     }
 
     public var lines: [(String, String)] {
-        let id = lang == .id
+        let t = { (w: Words) in w.text(self.lang) }
         var out: [(String, String)] = [
-            (id ? "No. bukti" : "Receipt no.", String(receipt.receiptNo)),
-            (id ? "Referensi" : "Reference", receipt.reference),
+            (t(ScreenText.receiptNo), String(receipt.receiptNo)),
+            (t(ScreenText.reference), receipt.reference),
         ]
-        if let name = receipt.fullName { out.append((id ? "Nama" : "Name", name)) }
+        if let name = receipt.fullName { out.append((t(ScreenText.name), name)) }
         if let nik = receipt.nikMasked { out.append(("NIK", nik)) }
-        if !receipt.programs.isEmpty { out.append((id ? "Program" : "Programs", receipt.programs.joined(separator: ", "))) }
+        if !receipt.programs.isEmpty { out.append((t(ScreenText.programs), receipt.programs.joined(separator: ", "))) }
         if let total = receipt.totalFormatted {
-            let months = receipt.paymentMonths.map { id ? " untuk \($0) bulan" : " for \($0) months" } ?? ""
-            out.append((id ? "Iuran" : "Contribution", total + months))
+            let months = receipt.paymentMonths.map { " " + ScreenText.forMonths(Int($0)).text(lang) } ?? ""
+            out.append((t(ScreenText.contribution), total + months))
         }
-        if let date = receipt.enrolledOn { out.append((id ? "Tanggal daftar" : "Enrolled on", date)) }
-        out.append((id ? "Status pembayaran" : "Payment status", receipt.paymentStatus))
-        if let code = receipt.paymentCode { out.append((id ? "Kode iuran" : "Payment code", code)) }
-        if let due = receipt.nextDueMonth { out.append((id ? "Iuran berikutnya" : "Next contribution due", due)) }
+        if let date = receipt.enrolledOn { out.append((t(ScreenText.enrolledOn), date)) }
+        out.append((t(ScreenText.paymentStatus), receipt.paymentStatus))
+        if let code = receipt.paymentCode { out.append((t(ScreenText.paymentCode), code)) }
+        if let due = receipt.nextDueMonth { out.append((t(ScreenText.nextDue), CalendarText.month(due, lang))) }
+        if let note = receipt.reviewNote { out.append((t(ScreenText.reviewNote), note)) }
         return out
-    }
-
-    /// What is sent to the participant by SMS or the share sheet: never the full NIK.
-    public func shareText() -> String {
-        let title = lang == .id ? "BUKTI PENDAFTARAN BPJS KETENAGAKERJAAN (BPU)" : "BPJS KETENAGAKERJAAN ENROLLMENT RECEIPT (BPU)"
-        return ([title] + lines.map { "\($0.0): \($0.1)" }).joined(separator: "\n")
     }
 }
 
@@ -103,11 +99,11 @@ public enum RecordStates {
         }
     }
 
-    /// "Has issues" or rejected: fixed by a correction that supersedes the record.
-    public static func needsFix(_ state: RecordState) -> Bool { state == .hasIssues || state == .rejected }
+    /// Core: fixed by a correction that supersedes the record ("Perbaiki").
+    public static func needsFix(_ state: RecordState) -> Bool { recordNeedsFix(state: state) }
 
-    /// Not sent yet: the agent may take it back (the core decides, and says so if not).
-    public static func canWithdraw(_ state: RecordState) -> Bool { state == .queued || state == .draft }
+    /// Core: the agent may still take it back ("Tarik").
+    public static func canWithdraw(_ state: RecordState) -> Bool { recordCanWithdraw(state: state) }
 }
 
 /// "Peserta saya": approved participants with their due month and payment code, from the core's
@@ -122,6 +118,10 @@ public struct ParticipantRow: Identifiable {
     /// `Desember 2026`.
     public let nextDueLabel: String
     public let paymentCode: String?
+    /// The due month's contribution is late (the core's reading of its due day).
+    public let overdue: Bool
+    /// E.164, for a call or a message.
+    public let phone: String
     /// `BELUM DIBAYAR` / `SUDAH DIBAYAR` (nil when the receipt is gone).
     public let paymentStatus: String?
 
@@ -131,7 +131,8 @@ public struct ParticipantRow: Identifiable {
             .map { card in
                 ParticipantRow(id: card.recordId, name: card.name, nikMasked: card.nikMasked,
                                nextDueMonth: card.nextDueMonth, nextDueLabel: CalendarText.month(card.nextDueMonth, lang),
-                               paymentCode: card.paymentCode, paymentStatus: (try? app.receipt(id: card.recordId))?.paymentStatus)
+                               paymentCode: card.paymentCode, overdue: card.overdue, phone: card.phone,
+                               paymentStatus: (try? app.receipt(id: card.recordId))?.paymentStatus)
             }
             .sorted { $0.nextDueMonth < $1.nextDueMonth }
     }

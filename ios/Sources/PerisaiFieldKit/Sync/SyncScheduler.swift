@@ -1,91 +1,188 @@
-// Background sync on iOS: BGTaskScheduler runs it when the system allows (with a network), and
-// NWPathMonitor runs it as soon as a usable path appears after the agent tapped "Kirim" while
-// offline. The sync itself is one core call (batching, signing, retries, acknowledgements).
+// When the device syncs, and what an outcome means for the next try. The sync itself is one core
+// call (batching, signing, retries within the call, acknowledgements, downsync); this decides when
+// to make it:
+// - "Kirim" (or a saved enrollment) with a network: now; without one: as soon as a path appears;
+// - in the background, when iOS grants a run (BGProcessingTask, network required), at most hourly;
+// - a run the system ends early is completed at once (never left open), and tried again later.
+// Every run the system grants is completed exactly once, whatever happens.
 
-import BackgroundTasks
 import Foundation
-import Network
 import PerisaiCore
 
-public final class SyncScheduler: @unchecked Sendable {
-    public static let taskIdentifier = "id.perisai.field.sync"
+public enum SyncStatus: Equatable {
+    case idle
+    /// "Kirim" was tapped without a network: the sync starts when a path appears.
+    case waitingForNetwork
+    case running
+    case done(SyncReport)
+    /// No link, or the server asked to wait: tried again when the network comes back, and in
+    /// the background.
+    case retryLater(code: String, message: Message)
+    /// Retrying cannot help (not activated, suspended, fork…): the agent or the branch must act.
+    case stopped(code: String, message: Message)
+    /// The server revoked this device: the core erased its data; the signing key is deleted.
+    case revoked(message: Message)
+}
 
-    private let app: () throws -> AgentApp
-    private let signer: DeviceSigner
-    private let monitor = NWPathMonitor()
-    private let queue = DispatchQueue(label: "id.perisai.field.sync")
+public final class SyncScheduler {
+    public static let taskIdentifier = "id.perisai.field.sync"
+    /// How long iOS waits at least before a background run.
+    public static let backgroundInterval: TimeInterval = 3600
+    /// Codes the core documents as "try again later".
+    static let retryCodes: Set<String> = ["sync.network"]
+
+    private let syncCall: () throws -> SyncReport
+    private let network: NetworkWatch
+    private let background: BackgroundRuns
+    private let lanes: Lanes
+    private let deleteSigningKey: () -> Void
+    private let now: () -> Date
+    private let lock = NSLock()
+    private var started = false
     private var pending = false
     private var running = false
-    /// Called on the sync queue after each sync, with its error if it failed (home refreshes).
-    public var onFinished: ((PerisaiError?) -> Void)?
+    private var registered = false
+    private var current: SyncStatus = .idle
 
-    public init(app: @escaping () throws -> AgentApp, signer: DeviceSigner) {
-        self.app = app
-        self.signer = signer
+    /// Told on the main lane after every change of `status`.
+    public var onChange: ((SyncStatus) -> Void)?
+
+    public init(sync: @escaping () throws -> SyncReport, network: NetworkWatch, background: BackgroundRuns,
+                lanes: Lanes, deleteSigningKey: @escaping () -> Void, now: @escaping () -> Date = Date.init) {
+        syncCall = sync
+        self.network = network
+        self.background = background
+        self.lanes = lanes
+        self.deleteSigningKey = deleteSigningKey
+        self.now = now
     }
 
-    /// At launch: registers the background task and starts watching the network.
+    public var status: SyncStatus { locked { current } }
+    /// A sync waits for the network (or for a later try).
+    public var isPending: Bool { locked { pending } }
+    /// The background task's handler is registered with the system.
+    public var isRegistered: Bool { locked { registered } }
+
+    /// At launch, once (later calls do nothing): registers the background task, starts watching
+    /// the network and asks for a background run. iOS wants the registration before launch ends.
     public func start() {
-        BGTaskScheduler.shared.register(forTaskWithIdentifier: Self.taskIdentifier, using: queue) { [weak self] task in
-            guard let self, let task = task as? BGProcessingTask else { return }
-            self.handle(task)
+        let first: Bool = locked {
+            defer { started = true }
+            return !started
         }
-        monitor.pathUpdateHandler = { [weak self] path in
-            guard let self, path.status == .satisfied else { return }
-            self.queue.async { if self.pending { self.runNow() } }
+        guard first else { return }
+        let ok = background.register(identifier: Self.taskIdentifier) { [self] run in
+            // Strongly held: the scheduler lives as long as the app model.
+            self.handle(run)
         }
-        monitor.start(queue: queue)
+        locked { registered = ok }
+        network.start { [self] online in
+            guard online else { return }
+            self.lanes.sync.async {
+                if self.isPending { self.runNow() }
+            }
+        }
         scheduleBackground()
     }
 
-    /// The agent tapped "Kirim": now if the network is there, else when it comes back.
+    /// The agent tapped "Kirim", or saved an enrollment: now if a network is there, else as soon
+    /// as one appears.
     public func sendNow() {
-        queue.async {
-            if self.monitor.currentPath.status == .satisfied {
+        lanes.sync.async { [self] in
+            if self.network.isOnline {
                 self.runNow()
             } else {
-                self.pending = true
+                self.locked { self.pending = true }
+                self.publish(.waitingForNetwork)
             }
         }
     }
 
-    /// Asks iOS for a background run with a network, no sooner than in an hour.
+    /// Asks the system for a background run with a network, no sooner than the interval.
     public func scheduleBackground() {
-        let request = BGProcessingTaskRequest(identifier: Self.taskIdentifier)
-        request.requiresNetworkConnectivity = true
-        request.earliestBeginDate = Date(timeIntervalSinceNow: 3600)
-        try? BGTaskScheduler.shared.submit(request)
+        try? background.submit(identifier: Self.taskIdentifier, earliest: now().addingTimeInterval(Self.backgroundInterval))
     }
 
-    private func handle(_ task: BGProcessingTask) {
+    /// A background run: one sync, then the run is completed; if the system ends it first, it is
+    /// completed then (unsuccessful) and the sync is tried again later.
+    func handle(_ run: BackgroundRun) {
         scheduleBackground()
-        task.expirationHandler = { [weak self] in self?.pending = true }
-        let ok = sync()
-        task.setTaskCompleted(success: ok)
-    }
-
-    private func runNow() {
-        pending = false
-        if !sync() { pending = true }
-    }
-
-    /// One sync; false when it should be tried again later (no network, server busy).
-    @discardableResult
-    private func sync() -> Bool {
-        guard !running else { return true }
-        running = true
-        defer { running = false }
-        do {
-            let core = try app()
-            _ = try core.sync(serverOverride: nil, signer: signer, observer: nil)
-            onFinished?(nil)
-            return true
-        } catch let error as PerisaiError {
-            onFinished?(error)
-            if error.code == "device.revoked", let se = signer as? SecureEnclaveSigner { se.delete() }
-            return error.code != "sync.network"
-        } catch {
-            return false
+        let completion = CompleteOnce(run)
+        run.expirationHandler = { [self] in
+            self.locked { self.pending = true }
+            completion.complete(success: false)
         }
+        lanes.sync.async { [self] in
+            let ok = self.runNow()
+            completion.complete(success: ok)
+        }
+    }
+
+    /// One sync; false when it should be tried again later.
+    @discardableResult
+    private func runNow() -> Bool {
+        let go: Bool = locked {
+            if running { return false }
+            running = true
+            pending = false
+            return true
+        }
+        // One already runs: it sends what this one would have.
+        guard go else { return true }
+        publish(.running)
+        let outcome: SyncStatus
+        do {
+            outcome = .done(try syncCall())
+        } catch let error as PerisaiError {
+            let message = Message(id: error.message(.id), en: error.message(.en))
+            if Self.retryCodes.contains(error.code) {
+                outcome = .retryLater(code: error.code, message: message)
+            } else if error.code == "device.revoked" {
+                deleteSigningKey()
+                outcome = .revoked(message: message)
+            } else {
+                outcome = .stopped(code: error.code, message: message)
+            }
+        } catch {
+            outcome = .retryLater(code: "platform.unexpected",
+                                  message: Message(id: "Gagal mengirim. Dicoba lagi nanti.", en: "Sending failed. It will be tried again."))
+        }
+        let again: Bool
+        if case .retryLater = outcome { again = true } else { again = false }
+        locked {
+            running = false
+            if again { pending = true }
+        }
+        publish(outcome)
+        return !again
+    }
+
+    private func publish(_ status: SyncStatus) {
+        locked { current = status }
+        lanes.main.async { [self] in self.onChange?(status) }
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body()
+    }
+}
+
+/// A background run's completion, made exactly once (the expiration and the end of the sync may
+/// both try).
+final class CompleteOnce {
+    private let run: BackgroundRun
+    private let lock = NSLock()
+    private var done = false
+
+    init(_ run: BackgroundRun) { self.run = run }
+
+    func complete(success: Bool) {
+        lock.lock()
+        let first = !done
+        done = true
+        lock.unlock()
+        if first { run.setTaskCompleted(success: success) }
     }
 }
