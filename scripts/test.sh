@@ -5,13 +5,28 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step is announced, and the time each took is listed at the end (the CI budget is 30 min).
+STEP_NAME=""
+STEP_STARTED=$SECONDS
+STEP_TIMES=""
+step() {
+  end_step
+  STEP_NAME=$*
+  STEP_STARTED=$SECONDS
+  printf '\n==> %s\n' "$*"
+}
+end_step() {
+  [ -n "$STEP_NAME" ] && STEP_TIMES+=$(printf '%5d s  %s' "$((SECONDS - STEP_STARTED))" "${STEP_NAME:0:90}")$'\n'
+  STEP_NAME=""
+}
 
 # Every process this run starts carries a marker; at the end none may still be running.
 source scripts/lib/survivors.sh
 mark_test_run
 check_survivors() {
   local status=$? survivors
+  end_step
+  printf '\n==> Time per step (%d s in all)\n%s' "$SECONDS" "$STEP_TIMES"
   survivors=$(test_run_survivors)
   if [ -n "$survivors" ]; then
     printf '\n==> FAIL: processes this test run started are still running:\n%s\n' "$survivors" >&2

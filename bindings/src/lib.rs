@@ -10,6 +10,7 @@
 //! - [`PerisaiError`]: the one flat error, a stable code and a message without personal data.
 //! - [`types`]: records and enums that mirror the core's, with the conversions.
 //! - [`SyncObserver`]: the foreign callback trait for sync progress; [`sync`] has the sync records.
+//! - [`LockGate`]: the app lock's gate, the same on both phones.
 //!
 //! Generate the Kotlin and Swift bindings with `bindings/generate.sh`.
 
@@ -18,6 +19,7 @@ uniffi::setup_scaffolding!();
 mod app;
 mod error;
 mod keys;
+mod lock;
 pub mod sync;
 pub mod types;
 
@@ -27,6 +29,7 @@ pub use keys::{
     check_device_signer, software_key_vault, software_signer, verify_signature, DeviceSigner,
     KeyVault,
 };
+pub use lock::{relock_after_ms, LockGate};
 pub use sync::SyncObserver;
 
 /// Rupiah as our users read it: `16800` → `Rp16.800` (the core's one formatter, so the shells
@@ -56,6 +59,21 @@ pub fn record_can_withdraw(state: types::RecordState) -> bool {
     perisai_core::queue::RecordState::from(state).can_withdraw()
 }
 
+/// Where to activate, read from the branch's QR code (`perisai:activate?server=…&code=…&fp=…`);
+/// `None` when the QR code is not a Perisai activation.
+#[uniffi::export]
+pub fn activation_from_qr(payload: String) -> Option<types::ActivationTarget> {
+    perisai_core::protocol::activation_target::ActivationTarget::from_qr(&payload).map(Into::into)
+}
+
+/// Where to activate, as the agent typed it (no fingerprint); `None` when the address is not
+/// `http(s)://…` or the code is blank.
+#[uniffi::export]
+pub fn activation_typed(server_url: String, code: String) -> Option<types::ActivationTarget> {
+    perisai_core::protocol::activation_target::ActivationTarget::typed(&server_url, &code)
+        .map(Into::into)
+}
+
 /// A commission line's note in both languages (the server writes `Indonesian / English`).
 #[uniffi::export]
 pub fn statement_note(note: String) -> types::Message {
@@ -66,6 +84,30 @@ pub fn statement_note(note: String) -> types::Message {
 mod tests {
     use super::*;
     use types::RecordState;
+
+    #[test]
+    fn activation_targets_and_the_lock_gate_are_the_cores() {
+        let qr = activation_from_qr(
+            "perisai:activate?server=https%3A%2F%2Fsrv.contoh.id&code=ABC&fp=ff".into(),
+        )
+        .unwrap();
+        assert_eq!(
+            (qr.server_url.as_str(), qr.code.as_str(), qr.fingerprint),
+            ("https://srv.contoh.id", "ABC", Some("ff".to_string()))
+        );
+        assert_eq!(activation_from_qr("https://srv.contoh.id".into()), None);
+        assert_eq!(
+            activation_typed("http://127.0.0.1:8080/".into(), " K ".into()).map(|t| t.server_url),
+            Some("http://127.0.0.1:8080".to_string())
+        );
+        let gate = LockGate::new();
+        assert!(gate.is_locked());
+        gate.unlock();
+        gate.left(0);
+        assert!(!gate.returned(relock_after_ms() - 1));
+        gate.left(0);
+        assert!(gate.returned(relock_after_ms()));
+    }
 
     #[test]
     fn the_shells_rules_are_the_cores() {

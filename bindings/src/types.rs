@@ -621,6 +621,25 @@ impl From<CoreConstraints> for Constraints {
     }
 }
 
+/// Where and how to activate (`perisai_core::protocol::activation_target`).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct ActivationTarget {
+    pub server_url: String,
+    pub code: String,
+    /// From the QR code; `None` when typed.
+    pub fingerprint: Option<String>,
+}
+
+impl From<perisai_core::protocol::activation_target::ActivationTarget> for ActivationTarget {
+    fn from(t: perisai_core::protocol::activation_target::ActivationTarget) -> Self {
+        ActivationTarget {
+            server_url: t.server_url,
+            code: t.code,
+            fingerprint: t.fingerprint,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -326,7 +326,7 @@ impl Store {
     }
 
     /// `participants`: `[{"record_id", "name", "nik_masked", "next_due_month", "payment_code",
-    /// "status"}]`, in receipt order.
+    /// "status", "phone", "overdue"}]`, in receipt order.
     fn participants(&self) -> Result<Outcome, Failure> {
         if !self.exists() {
             return Ok(Outcome::success(&json!([])));

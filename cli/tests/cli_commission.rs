@@ -84,7 +84,9 @@ fn participants_show_the_card_and_cash_is_recorded_against_it() {
             "name",
             "next_due_month",
             "nik_masked",
+            "overdue",
             "payment_code",
+            "phone",
             "record_id",
             "status"
         ]
@@ -94,6 +96,9 @@ fn participants_show_the_card_and_cash_is_recorded_against_it() {
     assert_eq!(card["next_due_month"], "2026-11");
     assert_eq!(card["payment_code"], Value::Null);
     assert_eq!(card["status"], "queued");
+    assert_eq!(card["phone"], "+6281234567890");
+    // Late or not depends on today's date against the 15th of the due month.
+    assert!(card["overdue"].is_boolean(), "{card}");
 
     let run = sb.run(&["cash", &id, "--amount", "50400", "--months", "3"]);
     assert_eq!(run.code, 0, "{}", run.stdout);

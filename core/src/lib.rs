@@ -17,6 +17,7 @@
 //! - [`store`]: the encrypted SQLite file, its migrations.
 //! - [`queue`]: a record's life on the device (states, receipt numbers, withdraw, correct, purge).
 //! - [`protocol`]: the sync wire format (batches, signed responses), shared with the server.
+//! - [`lock`]: the app lock's gate (locked at start and after five minutes away).
 //! - [`app`]: `AgentApp`, the one object the shells talk to.
 //! - [`error`]: `CoreError`, rich inside, with a stable code and a message free of personal data.
 
@@ -24,6 +25,7 @@ pub mod app;
 pub mod error;
 pub mod form;
 pub mod incentive;
+pub mod lock;
 pub mod message;
 pub mod protocol;
 pub mod queue;

@@ -98,7 +98,19 @@ fn admin_commands_print_the_bare_id_last_and_fail_loudly() {
     assert!(perisai_core::protocol::activation_code::normalize(&code).is_ok());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("server key fingerprint "));
-    assert!(stdout.contains("qr perisai:activate?server=https://perisai.example"));
+    // The QR payload, as the phones read it: the server, this code and the key's fingerprint.
+    let qr = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("qr "))
+        .expect("a qr line");
+    let target = perisai_core::protocol::activation_target::ActivationTarget::from_qr(qr)
+        .expect("a payload the phones read");
+    assert_eq!(target.server_url, "https://perisai.example");
+    assert_eq!(target.code, code);
+    assert!(stdout.contains(&format!(
+        "server key fingerprint {}",
+        target.fingerprint.expect("a fingerprint")
+    )));
 
     let duplicate = run(
         dir.path(),

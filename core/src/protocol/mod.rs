@@ -9,6 +9,7 @@
 //! - [`rotation`]: server key rotations and which server keys a device trusts.
 
 pub mod activation_code;
+pub mod activation_target;
 pub mod batch;
 pub mod downsync;
 pub mod envelope;

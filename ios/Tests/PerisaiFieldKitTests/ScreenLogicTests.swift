@@ -31,12 +31,12 @@ final class ScreenLogicTests: XCTestCase {
         XCTAssertTrue(lock.showsScreens)
         lock.left()
         XCTAssertFalse(lock.showsScreens, "covered in the app switcher")
-        clock.seconds += LockGate.defaultRelockAfter - 1
+        clock.seconds += LockGate.relockAfter - 1
         lock.returned()
         XCTAssertTrue(lock.showsScreens)
         lock.left()
         lock.left() // inactive, then background: the first moment counts
-        clock.seconds += LockGate.defaultRelockAfter
+        clock.seconds += LockGate.relockAfter
         lock.returned()
         XCTAssertTrue(lock.locked)
         XCTAssertGreaterThan(changes, 5)

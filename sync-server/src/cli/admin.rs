@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Subcommand};
+use perisai_core::protocol::activation_target::ActivationTarget;
 
 use super::Failure;
 use crate::config::Config;
@@ -277,11 +278,12 @@ pub async fn run(db: &Db, keys: &ServerKeys, command: AdminCommand) -> Result<()
             println!("expires {}", rfc3339(issued.expires_ms));
             println!("server key fingerprint {}", keys.fingerprint());
             if let Some(url) = server_url {
-                println!(
-                    "qr perisai:activate?server={url}&code={}&fp={}",
-                    issued.code,
-                    keys.fingerprint()
-                );
+                let target = ActivationTarget {
+                    server_url: url,
+                    code: issued.code.clone(),
+                    fingerprint: Some(keys.fingerprint()),
+                };
+                println!("qr {}", target.qr_payload());
             }
             println!("{}", issued.code);
         }

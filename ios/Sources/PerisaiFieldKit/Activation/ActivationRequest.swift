@@ -2,11 +2,13 @@
 // fingerprint, read from the branch's QR code (`perisai:activate?server=…&code=…&fp=…`, printed by
 // `perisai-server admin issue-code --server-url`) or typed by the agent.
 //
-// Only the shape is read here. The code's check character, the proof of possession signed by the
-// device key and the fingerprint check (the server's key must match the QR's, else nothing is
-// stored) are the core's `activate`.
+// Reading both is the core's (`activationFromQr`, `activationTyped`): the Android app reads the same
+// QR codes the same way. The code's check character, the proof of possession signed by the device
+// key and the fingerprint check (the server's key must match the QR's, else nothing is stored) are
+// the core's `activate`.
 
 import Foundation
+import PerisaiCore
 
 public struct ActivationRequest: Equatable {
     public let serverUrl: String
@@ -23,31 +25,15 @@ public struct ActivationRequest: Equatable {
 
     /// The QR payload, or nil when the QR is not a Perisai activation.
     public static func fromQR(_ payload: String) -> ActivationRequest? {
-        let text = payload.trimmingCharacters(in: .whitespacesAndNewlines)
-        let prefix = "perisai:activate?"
-        guard text.hasPrefix(prefix) else { return nil }
-        var components = URLComponents()
-        components.percentEncodedQuery = String(text.dropFirst(prefix.count))
-        var params: [String: String] = [:]
-        for item in components.queryItems ?? [] where !item.name.isEmpty {
-            params[item.name] = item.value ?? ""
-        }
-        guard let server = params["server"], isHTTP(server),
-              let code = params["code"]?.trimmingCharacters(in: .whitespaces), !code.isEmpty else { return nil }
-        let fp = params["fp"]?.trimmingCharacters(in: .whitespaces)
-        return ActivationRequest(serverUrl: server, code: code, fingerprint: fp?.isEmpty == false ? fp : nil)
+        activationFromQr(payload: payload).map(ActivationRequest.init(target:))
     }
 
     /// Typed by the agent: the branch tells the server address with the code.
     public static func typed(serverUrl: String, code: String) -> ActivationRequest? {
-        var url = serverUrl.trimmingCharacters(in: .whitespaces)
-        while url.hasSuffix("/") { url.removeLast() }
-        let code = code.trimmingCharacters(in: .whitespaces)
-        guard isHTTP(url), !code.isEmpty else { return nil }
-        return ActivationRequest(serverUrl: url, code: code, fingerprint: nil)
+        activationTyped(serverUrl: serverUrl, code: code).map(ActivationRequest.init(target:))
     }
 
-    private static func isHTTP(_ url: String) -> Bool {
-        url.hasPrefix("https://") || url.hasPrefix("http://")
+    private init(target: ActivationTarget) {
+        self.init(serverUrl: target.serverUrl, code: target.code, fingerprint: target.fingerprint)
     }
 }

@@ -1,7 +1,9 @@
 // The app lock's state (iOS: Face ID, Touch ID or the device passcode through LocalAuthentication).
 //
 // Locked when the app starts; unlocked when the phone's owner check passes; locked again when the
-// agent comes back after `relockAfter` or more away (a participant's data is on the screens). The
+// agent comes back after five minutes or more away (a participant's data is on the screens): that
+// rule is the core's gate (`perisai_core::lock`, the same on Android); this class adds what the
+// screens need around it. The
 // lock covers the screens, it does not replace them: the navigation stack and a half-filled form
 // are still there after unlocking. While the app is away (and in the app switcher's snapshot) the
 // screens are covered too, without locking.
@@ -10,14 +12,15 @@
 // time cannot skip the lock.
 
 import Foundation
+import PerisaiCore
 
 public final class LockGate: ScreenState {
-    /// Five minutes: a stall's customer served, a receipt sent by SMS, not a phone left behind.
-    public static let defaultRelockAfter: TimeInterval = 5 * 60
+    /// Five minutes (the core's): a stall's customer served, a receipt sent by SMS, not a phone
+    /// left behind.
+    public static let relockAfter = TimeInterval(relockAfterMs()) / 1000
 
-    public let relockAfter: TimeInterval
     private let now: () -> TimeInterval
-    private var leftAt: TimeInterval?
+    private let gate = PerisaiCore.LockGate()
 
     /// The owner check is needed before the screens show.
     public private(set) var locked = true
@@ -26,15 +29,14 @@ public final class LockGate: ScreenState {
     /// The last owner check failed or was cancelled (the lock says "try again").
     public private(set) var failed = false
 
-    public init(now: @escaping () -> TimeInterval, relockAfter: TimeInterval = LockGate.defaultRelockAfter) {
+    public init(now: @escaping () -> TimeInterval) {
         self.now = now
-        self.relockAfter = relockAfter
     }
 
     /// The owner check passed.
     public func unlock() {
-        leftAt = nil
-        locked = false
+        gate.unlock()
+        locked = gate.isLocked()
         failed = false
         changed()
     }
@@ -47,7 +49,7 @@ public final class LockGate: ScreenState {
 
     /// The app left the foreground (inactive or background).
     public func left() {
-        if leftAt == nil { leftAt = now() }
+        gate.left(nowMs: milliseconds())
         covered = true
         changed()
     }
@@ -55,11 +57,12 @@ public final class LockGate: ScreenState {
     /// The app is in front again: locked if it was away `relockAfter` or more.
     public func returned() {
         covered = false
-        if let since = leftAt {
-            leftAt = nil
-            if now() - since >= relockAfter { locked = true }
-        }
+        locked = gate.returned(nowMs: milliseconds())
         changed()
+    }
+
+    private func milliseconds() -> Int64 {
+        Int64((now() * 1000).rounded(.down))
     }
 
     /// The screens may show: unlocked and in front.

@@ -1,6 +1,11 @@
 package id.perisai.field
 
 import androidx.compose.ui.unit.sp
+import androidx.compose.material3.ColorScheme
+import androidx.compose.ui.graphics.Color
+import androidx.compose.ui.graphics.luminance
+import id.perisai.field.ui.theme.PerisaiDarkColors
+import id.perisai.field.ui.theme.PerisaiLightColors
 import id.perisai.field.ui.theme.PerisaiTypography
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertTrue
@@ -94,5 +99,47 @@ class BuildTest {
         assertTrue(PerisaiTypography.bodyMedium.fontSize >= 17.sp)
         assertTrue(PerisaiTypography.bodySmall.fontSize >= 15.sp)
         assertTrue(PerisaiTypography.labelLarge.fontSize >= 17.sp)
+    }
+
+    /** The hue of a colour in degrees (0–360), and whether it has any colour at all. */
+    private fun hue(c: Color): Float? {
+        val max = maxOf(c.red, c.green, c.blue)
+        val min = minOf(c.red, c.green, c.blue)
+        if (max - min < 0.04f) return null // a grey
+        val h = when (max) {
+            c.red -> 60f * (((c.green - c.blue) / (max - min)) % 6f)
+            c.green -> 60f * ((c.blue - c.red) / (max - min) + 2f)
+            else -> 60f * ((c.red - c.green) / (max - min) + 4f)
+        }
+        return (h + 360f) % 360f
+    }
+
+    private fun contrast(a: Color, b: Color): Float {
+        val (hi, lo) = listOf(a.luminance(), b.luminance()).sortedDescending()
+        return (hi + 0.05f) / (lo + 0.05f)
+    }
+
+    private fun roles(s: ColorScheme): Map<String, Color> = mapOf(
+        "primary" to s.primary, "onPrimary" to s.onPrimary, "primaryContainer" to s.primaryContainer,
+        "onPrimaryContainer" to s.onPrimaryContainer, "secondary" to s.secondary,
+        "secondaryContainer" to s.secondaryContainer, "background" to s.background, "surface" to s.surface,
+        "surfaceVariant" to s.surfaceVariant, "surfaceContainer" to s.surfaceContainer,
+        "surfaceContainerHighest" to s.surfaceContainerHighest, "outline" to s.outline,
+    )
+
+    @Test
+    fun `the colours are BPJS green throughout, and text on them is readable`() {
+        for ((name, scheme) in listOf("light" to PerisaiLightColors, "dark" to PerisaiDarkColors)) {
+            for ((role, colour) in roles(scheme)) {
+                val h = hue(colour) ?: continue
+                // Material's baseline purples and pinks (hue 250–350) are what a role left unset gets.
+                assertFalse("$name $role is purple or pink (hue $h)", h in 250f..350f)
+            }
+            // WCAG AA for text: 4.5:1.
+            assertTrue("$name onPrimary", contrast(scheme.primary, scheme.onPrimary) >= 4.5f)
+            assertTrue("$name onSurface", contrast(scheme.surface, scheme.onSurface) >= 4.5f)
+            assertTrue("$name onSurfaceVariant", contrast(scheme.surfaceContainerHighest, scheme.onSurfaceVariant) >= 4.5f)
+            assertTrue("$name onPrimaryContainer", contrast(scheme.primaryContainer, scheme.onPrimaryContainer) >= 4.5f)
+        }
     }
 }

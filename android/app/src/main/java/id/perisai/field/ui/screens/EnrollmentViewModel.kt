@@ -94,6 +94,9 @@ class EnrollmentViewModel(private val core: Core, private val saved: SavedStateH
     fun onText(key: String, value: String) {
         val max = field(key)?.maxLength
         val text = if (max != null && value.length > max) value.take(max) else value
+        // The same text again (a text field may call back without a change, e.g. when its focus
+        // or composition moves) changes nothing: the issues shown for it stay.
+        if (field(key)?.text == text) return
         show(key) { it.copy(text = text) }
         edit(key) { it.setText(key, text) }
     }
