@@ -47,6 +47,14 @@ step "Rust toolchain"
 command -v cargo >/dev/null || { echo "cargo not found: install Rust 1.80+ with rustup (https://rustup.rs)"; exit 1; }
 rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy
 
+# A clean clone gains nothing from incremental compilation, which would add ~2.5 GB to target/.
+if [ "${CI:-}" = "true" ]; then export CARGO_INCREMENTAL=0; fi
+free_kb=$(df -Pk . | awk 'NR==2 {print $4}')
+echo "Free disk space here: $((free_kb / 1024 / 1024)) GB (a clean run writes about 6 GB: target/, Maven, the Swift chroot)"
+if [ "$free_kb" -lt $((6 * 1024 * 1024)) ]; then
+  echo "WARNING: less than 6 GB free; builds may fail mid-link (free space, or set CARGO_TARGET_DIR to a larger disk)" >&2
+fi
+
 step "Format (cargo fmt --check)"
 cargo fmt --all -- --check
 
