@@ -1,4 +1,4 @@
-//! `perisai-ffi`: the uniffi facade the Android and iOS shells call (DESIGN.md §3, "The facade").
+//! `perisai-ffi`: the uniffi facade the Android and iOS shells call (ARCHITECTURE.md §3, "The facade").
 //!
 //! A thin layer, as matrix-rust-sdk's `bindings/matrix-sdk-ffi`: every type here mirrors a
 //! `perisai-core` type and every method forwards to the core's `AgentApp`. No domain rule lives in

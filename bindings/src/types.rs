@@ -169,7 +169,7 @@ impl From<CoreQuote> for Quote {
     }
 }
 
-/// A record's state on the device (DESIGN.md §3).
+/// A record's state on the device (ARCHITECTURE.md §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum RecordState {
     Draft,

@@ -1,4 +1,4 @@
-//! The command line of `perisai` (DESIGN.md §7), as clap derive types.
+//! The command line of `perisai` (ARCHITECTURE.md §7), as clap derive types.
 //!
 //! Flags with a closed set of values (`--tz`, `--state`) are checked by clap, so a wrong one is a
 //! usage error (exit 2). Flags whose values are domain data (`--income`, `--programs`, `--months`,
@@ -165,7 +165,7 @@ impl TimeZone {
     }
 }
 
-/// `--state` accepts exactly the core's stable state names (DESIGN.md §3).
+/// `--state` accepts exactly the core's stable state names (ARCHITECTURE.md §3).
 fn state_names() -> PossibleValuesParser {
     PossibleValuesParser::new(RecordState::ALL.map(RecordState::as_str))
 }

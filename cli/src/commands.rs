@@ -1,4 +1,4 @@
-//! One function per command of DESIGN.md §7. Each turns its arguments into calls on the core and
+//! One function per command of ARCHITECTURE.md §7. Each turns its arguments into calls on the core and
 //! the result into an [`Outcome`]; no domain rule is decided here.
 //!
 //! `validate` and `quote` are read-only: they never open the store, so they create no folder and
@@ -307,7 +307,7 @@ impl Store {
         }
     }
 
-    /// `commission [--month YYYY-MM]`: the statement as last received (DESIGN.md §7). On a fresh
+    /// `commission [--month YYYY-MM]`: the statement as last received (ARCHITECTURE.md §7). On a fresh
     /// folder, the month is checked and the answer is the empty provisional statement, without
     /// creating anything.
     fn commission(&self, month: Option<&str>) -> Result<Outcome, Failure> {
@@ -409,7 +409,7 @@ struct Withdrawn<'a> {
     status: &'a str,
 }
 
-/// Counts per state as one JSON object in the order of DESIGN.md §3 (`draft`, `queued`, `sent`…),
+/// Counts per state as one JSON object in the order of ARCHITECTURE.md §3 (`draft`, `queued`, `sent`…),
 /// every state present; a state the core counts but this list lacks still appears, at the end.
 struct StateCounts(BTreeMap<String, u64>);
 
@@ -438,7 +438,7 @@ fn not_queued(failure: Failure) -> Outcome {
     failure.not_queued("invalid", &[], &[])
 }
 
-/// The outcome of a submit or a correction (DESIGN.md §7): `{"id", "receipt_no", "reference",
+/// The outcome of a submit or a correction (ARCHITECTURE.md §7): `{"id", "receipt_no", "reference",
 /// "status": "queued", "warnings"}`; on errors `"status": "invalid"`, on warnings without
 /// `--accept-warnings` `"status": "needs_confirmation"`, both exit 1 with nothing queued.
 fn submitted(result: Result<Submitted, CoreError>) -> Outcome {

@@ -1,6 +1,6 @@
 //! `perisai`: the desktop shell over `perisai-core`, the same `AgentApp` API the phones call.
 //!
-//! QA, trainers and scripts use it. The contract is DESIGN.md §7: every command prints one JSON
+//! QA, trainers and scripts use it. The contract is ARCHITECTURE.md §7: every command prints one JSON
 //! document on stdout; exit 0 is success, 1 invalid input or a refused operation (the JSON says
 //! why), 2 a usage error or an unreadable file. Nothing personal is ever written to stderr.
 //!

@@ -1,4 +1,4 @@
-//! What a command hands back: one JSON document and an exit code (DESIGN.md §7).
+//! What a command hands back: one JSON document and an exit code (ARCHITECTURE.md §7).
 //!
 //! Exit 0: success. Exit 1: invalid input or a refused operation; the JSON says why. Exit 2: a
 //! usage error or a file that cannot be read. Every error is

@@ -1,4 +1,4 @@
-//! `commission`, `participants` and `cash` (DESIGN.md §7): their JSON shapes, what a fresh data
+//! `commission`, `participants` and `cash` (ARCHITECTURE.md §7): their JSON shapes, what a fresh data
 //! folder answers (without creating anything), and bad input with the documented error and exit
 //! code, never a write.
 

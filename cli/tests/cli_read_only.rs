@@ -1,4 +1,4 @@
-//! `perisai validate` and `perisai quote` (DESIGN.md §7): their JSON shapes, golden cases, their
+//! `perisai validate` and `perisai quote` (ARCHITECTURE.md §7): their JSON shapes, golden cases, their
 //! errors, and that they never create the data folder or any file.
 
 mod common;

@@ -1,4 +1,4 @@
-//! The commands on the local store (DESIGN.md §7): `enroll`, `list`, `receipt`, `withdraw`,
+//! The commands on the local store (ARCHITECTURE.md §7): `enroll`, `list`, `receipt`, `withdraw`,
 //! `correct`, `queue`, with the JSON shape of each, the data folder and its key file, and the
 //! refusals (needs confirmation, invalid, not allowed) that queue nothing.
 
@@ -160,7 +160,7 @@ fn queue_lists_every_state_in_order_with_zeros() {
     assert_eq!(
         printed_states(&run.stdout),
         STATES,
-        "the order of DESIGN.md §3"
+        "the order of ARCHITECTURE.md §3"
     );
     for state in STATES {
         let expected = if state == "queued" { 2 } else { 0 };

@@ -1,4 +1,4 @@
-//! `perisai activate` and `perisai sync` (DESIGN.md §7) against the REAL `perisai-server` binary
+//! `perisai activate` and `perisai sync` (ARCHITECTURE.md §7) against the REAL `perisai-server` binary
 //! on a throw-away SQLite database: activation with the server key's fingerprint, enrollments
 //! sent and acknowledged, nothing sent twice, a record the server refuses not blocking the
 //! others, a revoked device wiped and refused, and a supervisor's decision coming down.

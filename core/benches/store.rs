@@ -1,4 +1,4 @@
-//! Store benchmarks against DESIGN.md §8, on a store that already holds 100,000 records:
+//! Store benchmarks against ARCHITECTURE.md §8, on a store that already holds 100,000 records:
 //! - submit (validate + seal + durable insert), with fsync (`synchronous=FULL`) and without
 //!   (`synchronous=NORMAL`): criterion's estimate, then a percentile pass printing p50/p99/max;
 //! - opening the store (migrations check, key unwrap).

@@ -513,7 +513,7 @@ impl AgentApp {
         serde_json::to_string(&enrollment).map_err(|e| CoreError::Store(e.to_string()))
     }
 
-    /// Count of records per state; every state of DESIGN.md §3 is present, zeros included.
+    /// Count of records per state; every state of ARCHITECTURE.md §3 is present, zeros included.
     pub fn queue_status(&self) -> Result<BTreeMap<String, u64>, CoreError> {
         self.store().queue_status()
     }

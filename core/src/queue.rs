@@ -1,4 +1,4 @@
-//! A record's life on the device (DESIGN.md §3): drafts, submit with gap-free receipt numbers,
+//! A record's life on the device (ARCHITECTURE.md §3): drafts, submit with gap-free receipt numbers,
 //! withdraw, correct, the server outcomes sync will apply, and purge after retention.
 //!
 //! Everything here is a method on [`Store`]; every change runs in one IMMEDIATE transaction, so
@@ -27,7 +27,7 @@
 //!
 //! Why a correction of a `queued` record **withdraws** it rather than superseding it: the server
 //! never saw it, so a `supersedes` link would point at an id the server cannot know, and
-//! `superseded` means "replaced on the server too" (DESIGN.md §3). The old record is a
+//! `superseded` means "replaced on the server too" (ARCHITECTURE.md §3). The old record is a
 //! `withdrawn` tombstone (its content erased at once) and its receipt number stays accounted for.
 //!
 //! ## Receipt numbers and references
@@ -73,7 +73,7 @@ pub const CARD_VERSION: u32 = 1;
 /// Layout version of a sealed supervisor note.
 pub const NOTE_VERSION: u32 = 1;
 
-/// A record's state on the device (DESIGN.md §3). The snake_case strings are stable API.
+/// A record's state on the device (ARCHITECTURE.md §3). The snake_case strings are stable API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordState {
@@ -92,7 +92,7 @@ pub enum RecordState {
 }
 
 impl RecordState {
-    /// Every state, in the order of DESIGN.md §3.
+    /// Every state, in the order of ARCHITECTURE.md §3.
     pub const ALL: [RecordState; 12] = [
         RecordState::Draft,
         RecordState::Queued,
@@ -252,7 +252,7 @@ impl Card {
     }
 }
 
-/// A participant the agent follows (the `participants` command, DESIGN.md §7): what the card
+/// A participant the agent follows (the `participants` command, ARCHITECTURE.md §7): what the card
 /// keeps, which stays after the full record is purged (DOMAIN.md §9).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ParticipantCard {
@@ -380,7 +380,7 @@ pub struct Receipt {
 pub const PAYMENT_STATUS_UNPAID: &str = "BELUM DIBAYAR";
 pub const PAYMENT_STATUS_PAID: &str = "SUDAH DIBAYAR";
 
-/// The server's acknowledgement of one record in a batch (DESIGN.md §4).
+/// The server's acknowledgement of one record in a batch (ARCHITECTURE.md §4).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum AckOutcome {

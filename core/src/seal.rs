@@ -1,4 +1,4 @@
-//! Sealing: how personal data is kept unreadable at rest on the device (DESIGN.md §3).
+//! Sealing: how personal data is kept unreadable at rest on the device (ARCHITECTURE.md §3).
 //!
 //! - A random 256-bit **data key** ([`DataKey`]) is made once per store. It never touches the disk
 //!   in clear: the platform [`KeyVault`] (Android Keystore, iOS Keychain, or [`FileKeyVault`] on the

@@ -1,5 +1,5 @@
 //! Device signatures: the [`DeviceSigner`] trait, a software P-256 signer, and the context labels
-//! that make a signature mean one thing only (DESIGN.md §4).
+//! that make a signature mean one thing only (ARCHITECTURE.md §4).
 //!
 //! On a phone the signer is the platform keystore (Android Keystore, iOS Secure Enclave), reached
 //! through the `perisai-ffi` facade; hardware keystores speak ECDSA P-256 with SHA-256, so that is
@@ -96,7 +96,7 @@ pub fn verify_in_context(public_key: &[u8], label: &str, payload: &[u8], signatu
 }
 
 /// Checks an ECDSA P-256 / SHA-256 DER signature over `message`. Any malformed key or signature
-/// is simply `false`: the caller decides what a bad signature means (DESIGN.md §4).
+/// is simply `false`: the caller decides what a bad signature means (ARCHITECTURE.md §4).
 pub fn verify(public_key: &[u8], message: &[u8], signature: &[u8]) -> bool {
     if public_key.len() != PUBLIC_KEY_LEN {
         return false;

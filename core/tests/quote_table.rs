@@ -1,4 +1,4 @@
-//! Table-driven quotes (DOMAIN.md §6, DESIGN.md §7): discount window ends, prepayments that cross
+//! Table-driven quotes (DOMAIN.md §6, ARCHITECTURE.md §7): discount window ends, prepayments that cross
 //! a window's end or a change of rule set, exact rounding, JHT never discounted, and the
 //! parameter errors with the validation codes.
 

@@ -1,6 +1,6 @@
 //! The sync client against an in-memory server that speaks protocol v1 with the core's own wire
 //! code: batch size adaptation, identical bytes on every retry, the hash chain, resumption after
-//! a cut, every status of DESIGN.md §4 (ack, seq.gap after a server restore, seq.fork, a signed
+//! a cut, every status of ARCHITECTURE.md §4 (ack, seq.gap after a server restore, seq.fork, a signed
 //! and a forged revocation, 429, 5xx, timeouts), downsync and the NIK tag list. The real server
 //! binary is driven from `cli/tests/cli_sync.rs`.
 

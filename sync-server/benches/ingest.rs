@@ -1,4 +1,4 @@
-//! Server ingest throughput (DESIGN.md §8: ≥ 20,000 enrollments/s on SQLite, ≥ 10,000 on
+//! Server ingest throughput (ARCHITECTURE.md §8: ≥ 20,000 enrollments/s on SQLite, ≥ 10,000 on
 //! PostgreSQL, signatures verified, dedup on).
 //!
 //! ```text

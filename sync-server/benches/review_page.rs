@@ -1,4 +1,4 @@
-//! The supervisors' pages with 1,000,000 enrollments in PostgreSQL (DESIGN.md §8: review page
+//! The supervisors' pages with 1,000,000 enrollments in PostgreSQL (ARCHITECTURE.md §8: review page
 //! p95 ≤ 150 ms): a load driver that prints p50 / p95 / p99 / max per page.
 //!
 //! ```text
@@ -57,7 +57,7 @@ use reqwest::StatusCode;
 use review_seed::{Plan, MARKER_KEY, PASSWORD, SEED_TIME_KEY};
 use sqlx::PgPool;
 
-/// DESIGN.md §8.
+/// ARCHITECTURE.md §8.
 const TARGET_P95_MS: f64 = 150.0;
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -759,7 +759,7 @@ fn main() {
     }
     println!();
     println!(
-        "DESIGN.md §8 sets p95 ≤ {TARGET_P95_MS:.0} ms for the review page (the /review rows); the other pages are held to the same bar here."
+        "ARCHITECTURE.md §8 sets p95 ≤ {TARGET_P95_MS:.0} ms for the review page (the /review rows); the other pages are held to the same bar here."
     );
 }
 

@@ -1,4 +1,4 @@
-//! Wire bytes per enrollment (DESIGN.md §8: ≤ 300 B in a batch of 100, compressed and signed).
+//! Wire bytes per enrollment (ARCHITECTURE.md §8: ≤ 300 B in a batch of 100, compressed and signed).
 //!
 //! `cargo bench -p perisai-server --bench wire_size` (`PERISAI_BENCH_BATCHES`, default 50).
 //! Builds batches of 100 realistic enrollments ([`people`]) exactly as a device does: the wire

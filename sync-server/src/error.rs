@@ -1,5 +1,5 @@
 //! HTTP errors of the device API: a status, a stable code and a bilingual message
-//! (`{"error": {"code", "message": {"id", "en"}}}`, DESIGN.md §7), plus what a device needs to
+//! (`{"error": {"code", "message": {"id", "en"}}}`, ARCHITECTURE.md §7), plus what a device needs to
 //! recover (`expected_seq`, `min_app_version`, a signed wipe command, `Retry-After`).
 //!
 //! Messages never hold request data. Internal errors are logged by kind (never with query

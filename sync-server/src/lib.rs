@@ -1,4 +1,4 @@
-//! `perisai-server`: the sync server of Perisai Field (DESIGN.md §4, §5, §7).
+//! `perisai-server`: the sync server of Perisai Field (ARCHITECTURE.md §4, §5, §7).
 //!
 //! Devices activate with a one-time code, upload frozen signed batches and downsync decisions,
 //! NIK tags, rule sets and commands; supervisors review in the web app; operators run `serve`
@@ -16,7 +16,7 @@
 //! | 6 | [`router`] | both, composed, with limits, metrics and the request log |
 //! | 7 | [`serve`] | `perisai-server serve`: options, bind, serve until a signal |
 //! | 8 | [`demo`] | `perisai-server demo`: a seeded server with simulated devices |
-//! | 9 | [`cli`] | the command line of DESIGN.md §7 (clap) and what each command prints |
+//! | 9 | [`cli`] | the command line of ARCHITECTURE.md §7 (clap) and what each command prints |
 //!
 //! Validation of records is `perisai_core::rules::validate`, the very code the devices run.
 

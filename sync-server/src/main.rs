@@ -1,4 +1,4 @@
-//! `perisai-server`: see `perisai_server::cli` for the commands (DESIGN.md §7).
+//! `perisai-server`: see `perisai_server::cli` for the commands (ARCHITECTURE.md §7).
 
 use clap::Parser;
 

@@ -34,7 +34,7 @@ pub fn document() -> Value {
         "info": {
             "title": "Perisai Field device API",
             "version": "1",
-            "description": "Sync protocol v1 (DESIGN.md §4, docs/PROTOCOL.md). Signatures are ECDSA P-256/SHA-256, DER, base64. Signed envelopes carry a payload signed in a context: perisai/v1/activate (activation answer), perisai/v1/ack (batch acknowledgement), perisai/v1/downsync (downsync, nonce and wipe command). Errors are plain JSON: {\"error\": {\"code\", \"message\": {\"id\", \"en\"}}}."
+            "description": "Sync protocol v1 (ARCHITECTURE.md §4, docs/PROTOCOL.md). Signatures are ECDSA P-256/SHA-256, DER, base64. Signed envelopes carry a payload signed in a context: perisai/v1/activate (activation answer), perisai/v1/ack (batch acknowledgement), perisai/v1/downsync (downsync, nonce and wipe command). Errors are plain JSON: {\"error\": {\"code\", \"message\": {\"id\", \"en\"}}}."
         },
         "paths": {
             "/v1/activate": {"post": {

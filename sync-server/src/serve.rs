@@ -43,7 +43,7 @@ pub struct ServeArgs {
     pub downsync_settle_secs: Option<u64>,
     /// Seconds a client has to send its request line and headers; the same deadline closes a
     /// kept-alive connection idle that long (hyper has one timer for both). The default, 30, is
-    /// above the 10 s at which DESIGN §8's devices reuse their connection and above the sync
+    /// above the 10 s at which ARCHITECTURE.md §8's devices reuse their connection and above the sync
     /// client's own 5 s idle limit, so the server never closes a connection a device is about to
     /// reuse (the keep-alive race, docs/PERFORMANCE.md).
     #[arg(long, env = "PERISAI_HEADER_TIMEOUT_SECS", default_value_t = 30)]

@@ -1,4 +1,4 @@
-//! `POST /v1/batches`: every row of the status table of DESIGN.md §4, in the order of the
+//! `POST /v1/batches`: every row of the status table of ARCHITECTURE.md §4, in the order of the
 //! checks, plus the chain rules (replay, fork, gap, prev_hash) and server-restore recovery.
 
 mod common;

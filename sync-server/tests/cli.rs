@@ -393,7 +393,7 @@ fn healthz_on(stream: &mut TcpStream) -> std::io::Result<u16> {
     }
 }
 
-/// DESIGN §8's devices send a batch every 10 s on the connection they keep. The server's idle
+/// ARCHITECTURE.md §8's devices send a batch every 10 s on the connection they keep. The server's idle
 /// limit (the header deadline, one timer in hyper) must be longer, or a device's next request
 /// meets the server closing that connection (the keep-alive race seen under load).
 #[test]

@@ -1,5 +1,5 @@
 //! A device as an agent's phone would be, driven through the `perisai` desktop shell: its own
-//! data folder (sealed store, data key, signing key), and the commands of DESIGN.md §7
+//! data folder (sealed store, data key, signing key), and the commands of ARCHITECTURE.md §7
 //! (`enroll`, `activate`, `sync`, `queue`, `list`). Each command is a real process whose one
 //! JSON document on stdout is parsed; the real sync client does the talking.
 //!

@@ -1,7 +1,7 @@
 //! The real `perisai-server`, as an operator runs it: a [`Deployment`] is a database (a fresh
 //! SQLite file, or a fresh PostgreSQL database) and a key folder; on it the tests start server
 //! processes (`serve --listen 127.0.0.1:0`) and run `admin` commands, through the binary and its
-//! command-line contract (DESIGN.md §7), never through the server's library.
+//! command-line contract (ARCHITECTURE.md §7), never through the server's library.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), perisai_e2e::E2eError> {
@@ -423,7 +423,7 @@ impl Deployment {
     }
 
     /// Runs `perisai-server admin ARGS…`; returns the last line of stdout (the created id or
-    /// code, by the contract of DESIGN.md §7).
+    /// code, by the contract of ARCHITECTURE.md §7).
     pub async fn admin(&self, args: &[&str]) -> Result<String, E2eError> {
         let stdout = self.admin_output(args).await?;
         stdout

@@ -5,7 +5,7 @@
 //! timing is asserted: the figures come from `perisai-load` runs (docs/PERFORMANCE.md).
 //!
 //! The 5 s interval packs more batches into a short run; the keep-alive race with the server's
-//! idle close at DESIGN §8's own 10 s interval is pinned by
+//! idle close at ARCHITECTURE.md §8's own 10 s interval is pinned by
 //! `sync-server/tests/cli.rs::a_kept_alive_connection_outlives_a_devices_ten_second_interval`.
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! Recovery (DESIGN.md §4): the server is restored from a backup taken mid-run, and the devices
+//! Recovery (ARCHITECTURE.md §4): the server is restored from a backup taken mid-run, and the devices
 //! bring it back up to date. Devices (the real `perisai` shell) enroll and sync; `admin backup`
 //! is taken; more is enrolled and synced; the server is stopped and its database replaced by
 //! the backup (SQLite: the file copied back; PostgreSQL: `pg_restore` into a fresh database),

@@ -1,4 +1,4 @@
-//! A 2G-like link (issue 6, item 2; DESIGN §8): 1,000 queued enrollments go home over a link of
+//! A 2G-like link (issue 6, item 2; ARCHITECTURE.md §8): 1,000 queued enrollments go home over a link of
 //! 64 kbit/s each way with 400 ms round trips that drops every 30 s on average (exponential
 //! intervals; the link stays down 2 s, connections open at the drop are cut by close or reset).
 //! Every record must arrive exactly once, and the time taken is compared with the ideal time

@@ -1,4 +1,4 @@
-//! Every row of DESIGN.md §4's status table, provoked for real: the `perisai-server` binary on
+//! Every row of ARCHITECTURE.md §4's status table, provoked for real: the `perisai-server` binary on
 //! each backend, real HTTP, batches frozen and signed as a device does, then bent on purpose
 //! (a tampered header or body, the wrong key, a replay, a fork, a gap, a revoked or unknown
 //! device, an old protocol version, too many bytes, random bytes), and activation codes that

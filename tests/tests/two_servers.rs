@@ -1,4 +1,4 @@
-//! Two server processes on one database (scaled out behind a load balancer, DESIGN.md §5)
+//! Two server processes on one database (scaled out behind a load balancer, ARCHITECTURE.md §5)
 //! receive the same batches at the same moment, each copy duplicated again by the network:
 //! every record is still stored once, and both servers acknowledge every batch with the same
 //! per-record results. Unique constraints, not checks in one process's memory, make ingest

@@ -1,6 +1,6 @@
 //! A monthly commission statement, the one shape shared by the engine, the server (which issues
 //! and stores statements and sends them down), the device (which keeps them sealed, offline) and
-//! the `perisai commission` output (DESIGN.md §7):
+//! the `perisai commission` output (ARCHITECTURE.md §7):
 //!
 //! `{"month", "status": "confirmed"|"provisional", "as_of", "acquisition", "contribution",
 //!   "adjustments", "total", "lines": [{"kind", "record_id", "amount", "note"}]}`

@@ -33,7 +33,7 @@ pub struct BatchHeader {
     pub body_sha256: String,
 }
 
-/// Why a batch could not be taken apart. Codes are those of the status table (DESIGN §4).
+/// Why a batch could not be taken apart. Codes are those of the status table (ARCHITECTURE.md §4).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BatchError {
     #[error("batch larger than the limit")]

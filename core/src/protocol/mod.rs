@@ -1,4 +1,4 @@
-//! Wire protocol v1 (DESIGN.md §4, encodings in docs/PROTOCOL.md), shared by the device's sync
+//! Wire protocol v1 (ARCHITECTURE.md §4, encodings in docs/PROTOCOL.md), shared by the device's sync
 //! client and the server, so that every byte that is hashed or signed comes from one code.
 //!
 //! - [`batch`]: frozen batches: framing, header, body compression, the hash chain.
@@ -22,7 +22,7 @@ use ring::digest;
 pub const PROTOCOL_VERSION: u32 = 1;
 /// The oldest version a server accepts (the current and the previous one; v1 has no previous).
 pub const MIN_PROTOCOL_VERSION: u32 = 1;
-/// Largest frozen batch a server reads (DESIGN §3: a batch is at most 64 KiB of records; the
+/// Largest frozen batch a server reads (ARCHITECTURE.md §3: a batch is at most 64 KiB of records; the
 /// framing, header and signature fit in the margin).
 pub const MAX_BATCH_BYTES: usize = 96 * 1024;
 /// Largest decompressed body: protects the server from a compression bomb.

@@ -1,4 +1,4 @@
-//! Server key rotation (DESIGN.md §4: the server key "is rotated by a message signed with the
+//! Server key rotation (ARCHITECTURE.md §4: the server key "is rotated by a message signed with the
 //! old key"), and which server keys a device trusts.
 //!
 //! A rotation is a [`KeyRotation`] signed by the outgoing server key in the context

@@ -1,4 +1,4 @@
-//! Applying what comes down from the server (DESIGN.md §4 "Downsync"), one verified page at a
+//! Applying what comes down from the server (ARCHITECTURE.md §4 "Downsync"), one verified page at a
 //! time, inside the caller's transaction together with the new cursor and nonce: a page is
 //! applied whole or not at all, and the cursor never passes an item that was not applied.
 //!

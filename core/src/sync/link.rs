@@ -8,9 +8,9 @@
 
 /// Records in the first batch of a sync.
 pub const INITIAL_RECORDS: u32 = 10;
-/// Most records in one batch (DESIGN.md §3).
+/// Most records in one batch (ARCHITECTURE.md §3).
 pub const MAX_RECORDS: u32 = crate::protocol::MAX_RECORDS_PER_BATCH as u32;
-/// Most bytes of compressed body in one batch (DESIGN.md §3: 64 KiB).
+/// Most bytes of compressed body in one batch (ARCHITECTURE.md §3: 64 KiB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The current batch size and how it moves.

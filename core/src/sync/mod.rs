@@ -1,4 +1,4 @@
-//! The device's sync client (DESIGN.md §3 `sync`, §4): it sends the queue to the server as
+//! The device's sync client (ARCHITECTURE.md §3 `sync`, §4): it sends the queue to the server as
 //! signed, frozen batches, applies the server's signed acknowledgements, and brings down review
 //! decisions, NIK tags, rule sets and device commands.
 //!

@@ -1,4 +1,4 @@
-//! Quotes: what a participant pays for M months from a start month (DOMAIN.md §6, DESIGN.md §7).
+//! Quotes: what a participant pays for M months from a start month (DOMAIN.md §6, ARCHITECTURE.md §7).
 //!
 //! The request is checked against the rule set in force in the start month (the enrollment's
 //! month), with the validation codes. Each covered month is then priced by the rule set in force
@@ -83,7 +83,7 @@ impl QuoteRequest {
     }
 }
 
-/// One contribution month, serialized as in DESIGN.md §7 (`JHT` is 0 when not chosen).
+/// One contribution month, serialized as in ARCHITECTURE.md §7 (`JHT` is 0 when not chosen).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct MonthQuote {
     pub month: String,

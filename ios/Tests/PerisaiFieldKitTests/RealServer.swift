@@ -3,7 +3,7 @@
 // when the test process exits normally or on SIGINT/SIGTERM, and on Linux by the kernel when the
 // test process dies in any way (a parent-death signal); scripts/swift-tests.sh fails if anything
 // it started is still running after the tests.
-// The admin commands are the operator CLI (DESIGN.md §7): each prints its id or code last.
+// The admin commands are the operator CLI (ARCHITECTURE.md §7): each prints its id or code last.
 
 import Foundation
 #if canImport(Glibc)

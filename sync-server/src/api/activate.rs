@@ -1,5 +1,5 @@
 //! `POST /v1/activate`: binds a new device key to an agent with a one-time code
-//! (DESIGN.md §4 Activation, docs/PROTOCOL.md).
+//! (ARCHITECTURE.md §4 Activation, docs/PROTOCOL.md).
 //!
 //! Order of checks: body → protocol version → code form and check character (typos cost no
 //! try) → per-address throttle (counted before the lookup, given back for a known code) → code

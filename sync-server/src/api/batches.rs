@@ -1,4 +1,4 @@
-//! `POST /v1/batches`: one frozen batch, checked in the order of DESIGN.md §4 and answered with
+//! `POST /v1/batches`: one frozen batch, checked in the order of ARCHITECTURE.md §4 and answered with
 //! the status table there:
 //!
 //! size (413) → header (426 for an unknown version, 400 `batch.malformed`) → device known (403

@@ -1,4 +1,4 @@
-//! `POST /v1/nonce` and `POST /v1/downsync` (DESIGN.md §4 Downsync).
+//! `POST /v1/nonce` and `POST /v1/downsync` (ARCHITECTURE.md §4 Downsync).
 //!
 //! - `/v1/nonce` (header `Perisai-Device`, no signature): a fresh nonce for a device that has none
 //!   left (for instance after its acknowledgement's nonce was used). Signed answer.

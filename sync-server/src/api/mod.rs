@@ -4,7 +4,7 @@
 //! | route | file |
 //! |---|---|
 //! | `POST /v1/activate` | [`activate`] |
-//! | `POST /v1/batches` | [`batches`] (the status table of DESIGN.md §4; storing is in `ingest`) |
+//! | `POST /v1/batches` | [`batches`] (the status table of ARCHITECTURE.md §4; storing is in `ingest`) |
 //! | `POST /v1/nonce`, `POST /v1/downsync` | [`downsync`] (signed requests: [`device_auth`]) |
 //! | `GET /healthz`, `/metrics`, `/openapi.json` | [`ops`] |
 //!

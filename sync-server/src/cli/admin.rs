@@ -1,4 +1,4 @@
-//! `perisai-server admin …`: the operator commands of DESIGN.md §7, each a call into the
+//! `perisai-server admin …`: the operator commands of ARCHITECTURE.md §7, each a call into the
 //! service layer; what each prints (the created id or code as the last line of stdout).
 
 use std::io::{BufRead, IsTerminal, Write};

@@ -1,4 +1,4 @@
-//! The `perisai-server` command line (DESIGN.md §7). Commands that create something print the
+//! The `perisai-server` command line (ARCHITECTURE.md §7). Commands that create something print the
 //! bare id or code as the last line of stdout; failures exit non-zero with a message on stderr.
 //! Logs go to stderr, so stdout stays for what scripts read.
 

@@ -1,6 +1,6 @@
 //! Storing a batch that continues a device's chain: the batch row, every record, NIK claims,
 //! duplicate-queue entries, NIK tags, fraud signals, the chain head and the signed per-record
-//! acknowledgement, all in ONE transaction (DESIGN.md §4, "otherwise: 200").
+//! acknowledgement, all in ONE transaction (ARCHITECTURE.md §4, "otherwise: 200").
 //!
 //! Exactly-once comes from unique keys, not from checks: the batch row `(branch, device_id,
 //! seq)` is inserted first, and a second server that races on the same batch finds the row taken

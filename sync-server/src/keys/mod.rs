@@ -1,4 +1,4 @@
-//! The server's keys, kept in a key folder outside the database (DESIGN.md §4, §5):
+//! The server's keys, kept in a key folder outside the database (ARCHITECTURE.md §4, §5):
 //!
 //! - `server-signing.key`: the P-256 signing key (PKCS#8, 0600) that signs activation answers,
 //!   acknowledgements, downsync answers and wipe commands. Devices pin its public key. It can be

@@ -1,4 +1,4 @@
-//! Rotation of the server signing key (docs/SECURITY.md "Key rotation"; DESIGN.md §4: "rotated
+//! Rotation of the server signing key (docs/SECURITY.md "Key rotation"; ARCHITECTURE.md §4: "rotated
 //! by a message signed with the old key").
 //!
 //! The database is the source of truth for which key signs; the key folder holds the keys:

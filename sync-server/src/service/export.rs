@@ -10,7 +10,7 @@ use super::{Result, ServiceError, CLI_ACTOR};
 use crate::db::{audit, col, rfc3339, Db};
 use crate::keys::ServerKeys;
 
-/// The columns, in order. The first six are the contract of DESIGN.md §7.
+/// The columns, in order. The first six are the contract of ARCHITECTURE.md §7.
 pub const COLUMNS: [&str; 19] = [
     "id",
     "nik",

@@ -1,6 +1,6 @@
 //! What flows down to devices, since a cursor: review decisions on the agent's records (with the
 //! payment codes of approved ones), the branch's new NIK tags, rule-set updates, commands for
-//! this device, the agent's payment confirmations and incentive statements (DESIGN.md §4
+//! this device, the agent's payment confirmations and incentive statements (ARCHITECTURE.md §4
 //! Downsync; the payment parts are built in `payments::downsync` and `payments::statements`).
 //!
 //! The cursor is opaque to devices: `d<id>.t<id>.c<id>.r<id>.y<id>.s<id>`, the last id delivered

@@ -1,4 +1,4 @@
-//! The operator's commands (`perisai-server admin ...`, DESIGN.md §7), as plain async functions
+//! The operator's commands (`perisai-server admin ...`, ARCHITECTURE.md §7), as plain async functions
 //! over the database and the keys, so the CLI, the demo and the tests call the same code.
 //!
 //! - [`org`]: branches, Wadah, agents, user accounts.

@@ -143,7 +143,7 @@ pub async fn create_agent(db: &Db, wadah: &str, name: &str) -> Result<String> {
     Ok(id)
 }
 
-/// Roles of DESIGN.md §5.
+/// Roles of ARCHITECTURE.md §5.
 pub const ROLES: [&str; 3] = ["admin", "supervisor", "wadah"];
 
 /// Creates an account with an argon2id password hash. A supervisor needs a branch, a Wadah

@@ -1,4 +1,4 @@
-//! The supervisors' web app (DOMAIN.md §8, DESIGN.md §5): server-rendered HTML (askama templates
+//! The supervisors' web app (DOMAIN.md §8, ARCHITECTURE.md §5): server-rendered HTML (askama templates
 //! in `sync-server/templates/`, HTML-escaped by default), forms that POST and redirect (303), a
 //! few lines of optional JavaScript for keyboard shortcuts, and one small CSS file.
 //!

@@ -1,5 +1,5 @@
 //! What a signed-in account may see, as SQL: every query of the web app takes a [`Scope`] and
-//! appends its condition, so rows outside the scope never leave the database (DESIGN.md §5).
+//! appends its condition, so rows outside the scope never leave the database (ARCHITECTURE.md §5).
 //!
 //! - `admin`: everything;
 //! - `supervisor`: its branch and the sub-branches below it (`branches.parent_code`, any depth);

@@ -1,4 +1,4 @@
-//! `perisai-load`: the load driver of DESIGN.md §8 (see `perisai_e2e::load`).
+//! `perisai-load`: the load driver of ARCHITECTURE.md §8 (see `perisai_e2e::load`).
 //!
 //! ```text
 //! cargo run --release -p perisai-e2e --bin perisai-load -- --backend sqlite
@@ -8,7 +8,7 @@
 //! PostgreSQL needs `PERISAI_TEST_POSTGRES_URL` (`source scripts/lib/postgres.sh &&
 //! ensure_postgres`); the run makes its own database there and drops it afterwards. The exit
 //! status is 0 only when the run had no error and the database holds exactly the records
-//! acknowledged; the DESIGN §8 verdict is printed.
+//! acknowledged; the ARCHITECTURE.md §8 verdict is printed.
 
 use std::time::Duration;
 
@@ -19,7 +19,7 @@ use perisai_e2e::server::Backend;
 #[derive(Parser, Debug)]
 #[command(
     name = "perisai-load",
-    about = "Load driver: N devices against the real perisai-server (DESIGN.md §8)"
+    about = "Load driver: N devices against the real perisai-server (ARCHITECTURE.md §8)"
 )]
 struct Args {
     /// Database of the server.

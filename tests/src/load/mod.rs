@@ -1,4 +1,4 @@
-//! The load driver (DESIGN.md §8: "1,000 devices connected at once, each sending a 20-record
+//! The load driver (ARCHITECTURE.md §8: "1,000 devices connected at once, each sending a 20-record
 //! batch every 10 s: no error, p99 acknowledgement ≤ 500 ms", and the peak ingest rate with the
 //! same driver). Run it with `cargo run --release -p perisai-e2e --bin perisai-load -- --help`;
 //! the figures and their commands are in docs/PERFORMANCE.md.
@@ -73,7 +73,7 @@ pub struct LoadPlan {
 }
 
 impl LoadPlan {
-    /// DESIGN.md §8's steady load: 1,000 devices, 20 records every 10 s, 120 s measured after
+    /// ARCHITECTURE.md §8's steady load: 1,000 devices, 20 records every 10 s, 120 s measured after
     /// 20 s of warm-up.
     pub fn design_target(backend: Backend) -> LoadPlan {
         LoadPlan {
@@ -151,7 +151,7 @@ impl LoadReport {
             && self.stored.nik_claims == records
     }
 
-    /// DESIGN.md §8's verdict for a steady run: no error and p99 ≤ 500 ms.
+    /// ARCHITECTURE.md §8's verdict for a steady run: no error and p99 ≤ 500 ms.
     pub fn meets_design_target(&self) -> bool {
         self.clean_and_exact() && self.measured.latency.p99 <= Duration::from_millis(500)
     }
@@ -275,7 +275,7 @@ impl LoadReport {
         if let Mode::Steady { .. } = plan.mode {
             let _ = writeln!(
                 out,
-                "  DESIGN §8 (no error, p99 ≤ 500 ms): {}",
+                "  ARCHITECTURE.md §8 (no error, p99 ≤ 500 ms): {}",
                 if self.meets_design_target() {
                     "met"
                 } else {

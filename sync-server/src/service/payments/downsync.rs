@@ -1,4 +1,4 @@
-//! What of the payments flows down to the agent's device (DESIGN.md §4 Downsync), as members of
+//! What of the payments flows down to the agent's device (ARCHITECTURE.md §4 Downsync), as members of
 //! the signed downsync payload that `core::sync::downsync::Extras` reads:
 //!
 //! - `payment_codes: [{record_id, payment_code}]`: sent with each `approved` decision delivered

@@ -1,4 +1,4 @@
-//! `admin import-payments --file F` (DESIGN.md §7, DOMAIN.md §8): payment confirmations from the
+//! `admin import-payments --file F` (ARCHITECTURE.md §7, DOMAIN.md §8): payment confirmations from the
 //! payment channel or the core system, one CSV row per contribution month, with the header
 //! `payment_ref,nik,contribution_month,amount,paid_at`.
 //!

@@ -1,4 +1,4 @@
-//! Payments on the server (DOMAIN.md §6–§8, DESIGN.md §7): what turns an approved enrollment into
+//! Payments on the server (DOMAIN.md §6–§8, ARCHITECTURE.md §7): what turns an approved enrollment into
 //! money the agency has actually received, and what the agents earn from it.
 //!
 //! - [`code`]: the payment code (*kode iuran*) issued when a record is approved.

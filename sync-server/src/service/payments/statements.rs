@@ -1,4 +1,4 @@
-//! Incentive statements (DOMAIN.md §7, DESIGN.md §7 `admin issue-statements --month YYYY-MM`):
+//! Incentive statements (DOMAIN.md §7, ARCHITECTURE.md §7 `admin issue-statements --month YYYY-MM`):
 //! the server gathers the facts ([`super::facts`]) and the core engine
 //! (`perisai_core::incentive`) computes; this module stores what was issued and serves it.
 //!

@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit
 /**
  * A real `perisai-server` (target/debug/perisai-server, built by scripts/jvm-tests.sh and
  * scripts/android-tests.sh) on an SQLite file in a temp folder, listening on a free loopback
- * port; [close] stops it. The admin commands are the operator CLI (DESIGN.md §7): each prints its
+ * port; [close] stops it. The admin commands are the operator CLI (ARCHITECTURE.md §7): each prints its
  * id or code last. Shared by the JVM tests (bindings/jvm) and the Android app's tests
  * (android/app/src/test): both compile this folder, src/testkit.
  */
