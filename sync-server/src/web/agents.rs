@@ -134,7 +134,9 @@ pub async fn list(
                 .map(i18n::date_of)
                 .unwrap_or_else(|| i18n::t(user.lang, "agents.never").to_string()),
             month_count,
-            target: target.map(|t| t.to_string()).unwrap_or_default(),
+            target: target
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| i18n::t(user.lang, "agents.no_target").to_string()),
             name,
         });
     }
