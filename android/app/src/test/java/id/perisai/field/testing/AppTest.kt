@@ -174,6 +174,17 @@ abstract class AppTest {
         return rule.onNodeWithTag(tag)
     }
 
+    /**
+     * Scrolls the form to [text] once the form shows it. What the core answers (the report after
+     * "Periksa", say) arrives from a background lane a moment after the tap, and a lazy list holds
+     * only the rows on screen, so the scroll is tried again until it finds the text.
+     */
+    fun scrollFormToWhenShown(text: String) {
+        rule.waitUntil(WAIT_MS) {
+            runCatching { rule.onNodeWithTag("form").performScrollToNode(hasText(text)) }.isSuccess
+        }
+    }
+
     /** Scrolls the form to the option or box labelled [text] and taps it. */
     fun tapInForm(text: String) {
         rule.onNodeWithTag("form").performScrollToNode(hasText(text))

@@ -116,8 +116,8 @@ class FormTest : AppTest() {
         openForm()
         formNode("input-phone").performTextReplacement("12345")
         tapInForm("Periksa")
-        rule.onNodeWithTag("form").performScrollToNode(hasText("Ada isian yang perlu diperbaiki."))
-        rule.onNodeWithTag("form").performScrollToNode(hasText("Nomor HP harus nomor seluler Indonesia, misalnya 0812 3456 7890."))
+        scrollFormToWhenShown("Ada isian yang perlu diperbaiki.")
+        scrollFormToWhenShown("Nomor HP harus nomor seluler Indonesia, misalnya 0812 3456 7890.")
     }
 
     @Test
