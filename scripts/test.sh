@@ -64,9 +64,8 @@ step "Lint (cargo clippy --all-targets -- -D warnings)"
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "One-way layers: no import cycle between the modules of a crate (scripts/module_cycles.py)"
-# perisai-core is not listed yet: its cycles (app/sync, store/queue, form/rules/tariff/error) are
-# the core split's to remove.
-python3 scripts/module_cycles.py sync-server bindings cli tests
+# Every crate of the workspace (domain, core, bindings, cli, sync-server, sim, tests).
+python3 scripts/module_cycles.py
 
 step "PostgreSQL for the server's tests (both backends run; never skipped)"
 source scripts/lib/postgres.sh

@@ -80,7 +80,8 @@ kotlin {
 
 // What the Rust library is built from: a cargo task is up to date (skipped) unless one changed.
 val rustSources = fileTree(repoRoot) {
-    include("Cargo.toml", "Cargo.lock", "core/Cargo.toml", "core/src/**", "core/rulesets/**")
+    include("Cargo.toml", "Cargo.lock", "core/Cargo.toml", "core/src/**")
+    include("domain/Cargo.toml", "domain/src/**", "domain/rulesets/**", "domain/schemes/**")
     include("bindings/Cargo.toml", "bindings/src/**", "bindings/*.toml", "bindings/generate.sh")
 }
 

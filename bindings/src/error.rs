@@ -79,6 +79,14 @@ impl From<CoreError> for PerisaiError {
     }
 }
 
+/// The domain's errors (a key file, a key the platform refused) reach the shells as the device's
+/// `CoreError` does: one mapping, with the same codes.
+impl From<perisai_core::DomainError> for PerisaiError {
+    fn from(e: perisai_core::DomainError) -> Self {
+        CoreError::from(e).into()
+    }
+}
+
 /// A foreign implementation of a callback trait threw something other than a `PerisaiException`
 /// (a platform `KeyStoreException`, a Swift crash…). Its text is dropped: it may quote anything.
 impl From<uniffi::UnexpectedUniFFICallbackError> for PerisaiError {

@@ -9,9 +9,10 @@
 
 use std::sync::Arc;
 
+use perisai_core::protocol::labels::LABEL_REQUEST;
 use perisai_core::seal::{FileKeyVault, KeyVault as CoreKeyVault};
 use perisai_core::signer::{self, DeviceSigner as CoreDeviceSigner, SoftwareSigner};
-use perisai_core::CoreError;
+use perisai_core::DomainError;
 
 use crate::error::PerisaiError;
 
@@ -38,16 +39,16 @@ pub trait DeviceSigner: Send + Sync {
 pub(crate) struct ForeignKeyVault(pub(crate) Arc<dyn KeyVault>);
 
 impl CoreKeyVault for ForeignKeyVault {
-    fn wrap_key(&self, key: &[u8]) -> Result<Vec<u8>, CoreError> {
+    fn wrap_key(&self, key: &[u8]) -> Result<Vec<u8>, DomainError> {
         self.0
             .wrap_key(key.to_vec())
-            .map_err(|_| CoreError::Crypto("platform key vault could not wrap the data key"))
+            .map_err(|_| DomainError::Crypto("platform key vault could not wrap the data key"))
     }
 
-    fn unwrap_key(&self, wrapped: &[u8]) -> Result<Vec<u8>, CoreError> {
+    fn unwrap_key(&self, wrapped: &[u8]) -> Result<Vec<u8>, DomainError> {
         self.0
             .unwrap_key(wrapped.to_vec())
-            .map_err(|_| CoreError::Crypto("platform key vault could not unwrap the data key"))
+            .map_err(|_| DomainError::Crypto("platform key vault could not unwrap the data key"))
     }
 }
 
@@ -55,16 +56,16 @@ impl CoreKeyVault for ForeignKeyVault {
 pub(crate) struct ForeignSigner(pub(crate) Arc<dyn DeviceSigner>);
 
 impl CoreDeviceSigner for ForeignSigner {
-    fn public_key(&self) -> Result<Vec<u8>, CoreError> {
+    fn public_key(&self) -> Result<Vec<u8>, DomainError> {
         self.0
             .public_key()
-            .map_err(|_| CoreError::Crypto("platform signer has no public key"))
+            .map_err(|_| DomainError::Crypto("platform signer has no public key"))
     }
 
-    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CoreError> {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, DomainError> {
         self.0
             .sign(message.to_vec())
-            .map_err(|_| CoreError::Crypto("platform signer refused to sign"))
+            .map_err(|_| DomainError::Crypto("platform signer refused to sign"))
     }
 }
 
@@ -122,10 +123,10 @@ pub fn check_device_signer(signer: Arc<dyn DeviceSigner>) -> Result<bool, Perisa
     let adapter = ForeignSigner(signer);
     let public_key = adapter.public_key()?;
     let probe = b"perisai device signer self-test";
-    let signature = signer::sign_in_context(&adapter, signer::LABEL_REQUEST, probe)?;
+    let signature = signer::sign_in_context(&adapter, LABEL_REQUEST, probe)?;
     Ok(signer::verify_in_context(
         &public_key,
-        signer::LABEL_REQUEST,
+        LABEL_REQUEST,
         probe,
         &signature,
     ))

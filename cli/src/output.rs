@@ -191,6 +191,13 @@ impl Failure {
     }
 }
 
+impl From<perisai_core::DomainError> for Failure {
+    /// A domain error (a key file, a parameter) is reported as the device reports it.
+    fn from(e: perisai_core::DomainError) -> Failure {
+        Failure::from(CoreError::from(e))
+    }
+}
+
 impl From<CoreError> for Failure {
     /// Every core error is a refusal (exit 1) with its stable code and message. The core's
     /// `Display` text is never used: it may name files or SQLite internals.

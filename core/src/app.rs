@@ -317,7 +317,7 @@ impl AgentApp {
 
     /// A contribution quote (DOMAIN.md §6).
     pub fn quote(&self, request: &QuoteRequest) -> Result<Quote, CoreError> {
-        tariff::quote(&self.rule_book(), request)
+        Ok(tariff::quote(&self.rule_book(), request)?)
     }
 
     /// The contribution for the enrollment form as filled so far (a JSON object, not validated;

@@ -4,6 +4,7 @@
 
 use crate::message::Message;
 use crate::rules::report::ValidationReport;
+use perisai_domain::DomainError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
@@ -288,6 +289,19 @@ fn refused_message(code: &str) -> Message {
         ),
     };
     Message::new(id, en)
+}
+
+impl From<DomainError> for CoreError {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::InvalidParameter { field, code } => {
+                CoreError::InvalidParameter { field, code }
+            }
+            DomainError::Crypto(what) => CoreError::Crypto(what),
+            DomainError::Io { .. } => CoreError::Io(e.to_string()),
+            DomainError::Encode { .. } => CoreError::Store(e.to_string()),
+        }
+    }
 }
 
 impl From<rusqlite::Error> for CoreError {

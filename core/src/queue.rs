@@ -52,26 +52,22 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, SecondsFormat};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 
+use crate::content::{open_json, seal_json};
 use crate::error::CoreError;
 use crate::message::{format_date, format_rupiah};
-use crate::record::Enrollment;
 use crate::rules::report::Issue;
 use crate::seal::{Purpose, Sealer};
-use crate::store::{open_json, seal_json, Store};
+use crate::store::Store;
 use crate::tariff::YearMonth;
 
-/// Layout version of a sealed record's content ([`RecordContent`]); part of its associated data.
-pub const CONTENT_VERSION: u32 = 1;
-/// Layout version of a sealed draft (any JSON object).
-pub const DRAFT_VERSION: u32 = 1;
-/// Layout version of a sealed [`Card`].
-pub const CARD_VERSION: u32 = 1;
-/// Layout version of a sealed supervisor note.
-pub const NOTE_VERSION: u32 = 1;
+pub use crate::content::{
+    Card, ConsentRecord, RecordContent, CARD_VERSION, CONTENT_VERSION, DRAFT_VERSION, NOTE_VERSION,
+};
+pub use perisai_domain::rules::nik::mask_nik;
 
 /// A record's state on the device (ARCHITECTURE.md §3). The snake_case strings are stable API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -170,88 +166,6 @@ const LIVE_FOR_DUPLICATES: &str =
 const PURGEABLE: &str = "'accepted','flagged','approved','rejected_by_review','superseded'";
 const KEEPS_CARD: &str = "'accepted','flagged','approved'";
 
-/// Consent as recorded with the enrollment (UU PDP 27/2022): which text was shown, and when.
-/// The agent is bound when the batch is frozen (the server takes it from the device binding).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConsentRecord {
-    pub text_version: String,
-    pub given_at: String,
-}
-
-/// Everything sealed for a submitted record (layout [`CONTENT_VERSION`]). The id and receipt
-/// number are the row's; `created_at` is also kept in clear, and sealed here so it is authentic.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RecordContent {
-    pub form_version: u32,
-    /// `rules.in_force(enrolled_on).id`: the rule set the record was validated under.
-    pub rule_set: String,
-    /// Device clock, RFC 3339 with the agent's offset.
-    pub created_at: String,
-    pub consent: ConsentRecord,
-    /// The warnings the agent confirmed; they travel with the record.
-    pub warnings_confirmed: Vec<Issue>,
-    /// The quote's `total_due` at submit, in rupiah, as shown on the receipt.
-    pub quote_total: i64,
-    pub enrollment: Enrollment,
-}
-
-impl RecordContent {
-    pub(crate) fn seal(&self, sealer: &Sealer, id: &str) -> Result<Vec<u8>, CoreError> {
-        seal_json(sealer, Purpose::Record, id, CONTENT_VERSION, self)
-    }
-
-    pub(crate) fn open(
-        sealer: &Sealer,
-        id: &str,
-        version: u32,
-        blob: &[u8],
-    ) -> Result<RecordContent, CoreError> {
-        match version {
-            CONTENT_VERSION => open_json(sealer, Purpose::Record, id, version, blob),
-            _ => Err(CoreError::Store(format!(
-                "unknown content version {version}"
-            ))),
-        }
-    }
-}
-
-/// What the agent keeps about a participant after the full record is purged (DOMAIN.md §9).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Card {
-    pub full_name: String,
-    /// `3201••••••••0001`
-    pub nik_masked: String,
-    pub phone: String,
-    /// `YYYY-MM`: the first contribution month not yet confirmed paid.
-    pub next_due_month: String,
-    pub payment_code: Option<String>,
-}
-
-impl Card {
-    /// The card for a newly submitted record: nothing is paid yet, so the first month is due.
-    pub fn from_content(content: &RecordContent) -> Card {
-        let e = &content.enrollment;
-        Card {
-            full_name: e.full_name.clone(),
-            nik_masked: mask_nik(&e.nik),
-            phone: e.phone.clone(),
-            next_due_month: YearMonth::of(e.enrolled_on).to_string(),
-            payment_code: None,
-        }
-    }
-
-    pub(crate) fn seal(&self, sealer: &Sealer, id: &str) -> Result<Vec<u8>, CoreError> {
-        seal_json(sealer, Purpose::Card, id, CARD_VERSION, self)
-    }
-
-    fn open(sealer: &Sealer, id: &str, blob: &[u8]) -> Result<Card, CoreError> {
-        open_json(sealer, Purpose::Card, id, CARD_VERSION, blob)
-    }
-}
-
 /// A participant the agent follows (the `participants` command, ARCHITECTURE.md §7): what the card
 /// keeps, which stays after the full record is purged (DOMAIN.md §9).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -283,22 +197,6 @@ pub fn contribution_overdue(month: &str, today: NaiveDate) -> bool {
     crate::tariff::YearMonth::parse(month)
         .and_then(|m| NaiveDate::from_ymd_opt(m.year(), m.month(), CONTRIBUTION_DUE_DAY))
         .is_some_and(|due| today > due)
-}
-
-/// `3201011501900001` → `3201••••••••0001` (DOMAIN.md §8). Shorter input is fully masked.
-pub fn mask_nik(nik: &str) -> String {
-    let chars: Vec<char> = nik.chars().collect();
-    if chars.len() < 8 {
-        return "•".repeat(chars.len());
-    }
-    let (head, rest) = chars.split_at(4);
-    let tail = &rest[rest.len() - 4..];
-    format!(
-        "{}{}{}",
-        head.iter().collect::<String>(),
-        "•".repeat(chars.len() - 8),
-        tail.iter().collect::<String>()
-    )
 }
 
 /// Where a submitted record comes from. A correction of a `has_issues` or `rejected` record is
@@ -415,10 +313,7 @@ pub struct PendingRecord {
     pub content: Option<RecordContent>,
 }
 
-/// `2026-11-20T09:15:00+07:00`
-pub fn rfc3339(now: &DateTime<FixedOffset>) -> String {
-    now.to_rfc3339_opts(SecondsFormat::Secs, false)
-}
+pub use perisai_domain::message::rfc3339;
 
 fn not_allowed(state: RecordState) -> CoreError {
     CoreError::NotAllowed {
@@ -1338,7 +1233,7 @@ pub fn reference_matches(typed: &str, receipt_no: u64, id: &str) -> bool {
 pub(crate) mod testing {
     //! Valid records built directly (without `rules::validate`) for store and queue tests.
     use super::*;
-    use crate::record::{Program, Sex};
+    use crate::record::{Enrollment, Program, Sex};
     use crate::seal::FileKeyVault;
     use chrono::NaiveDate;
     use std::path::Path;
@@ -1930,11 +1825,5 @@ mod tests {
         }
         assert_eq!(verify_reference("12"), None);
         assert_eq!(verify_reference("ABCDEFG"), None);
-    }
-
-    #[test]
-    fn nik_masking() {
-        assert_eq!(mask_nik("3201011501900001"), "3201••••••••0001");
-        assert_eq!(mask_nik("123"), "•••");
     }
 }

@@ -39,9 +39,9 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
+use crate::content::{Card, RecordContent};
 use crate::error::CoreError;
-use crate::queue::{Card, RecordContent};
-use crate::seal::{DataKey, KeyVault, Purpose, Sealer};
+use crate::seal::{DataKey, KeyVault, Sealer};
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: u32 = 5;
@@ -417,40 +417,14 @@ fn upgrade_4_to_5(tx: &Transaction<'_>) -> Result<(), CoreError> {
     Ok(())
 }
 
-/// Seals a card or record content for the store (kept here so store and queue agree on versions).
-pub(crate) fn seal_json<T: serde::Serialize>(
-    sealer: &Sealer,
-    purpose: Purpose,
-    id: &str,
-    version: u32,
-    value: &T,
-) -> Result<Vec<u8>, CoreError> {
-    let plain = zeroize::Zeroizing::new(
-        serde_json::to_vec(value).map_err(|_| CoreError::Store("cannot encode content".into()))?,
-    );
-    sealer.seal(purpose, id, version, &plain)
-}
-
-/// Opens a sealed JSON value. A blob that opens but does not decode is reported as damaged
-/// content (never with its bytes: they are personal).
-pub(crate) fn open_json<T: serde::de::DeserializeOwned>(
-    sealer: &Sealer,
-    purpose: Purpose,
-    id: &str,
-    version: u32,
-    blob: &[u8],
-) -> Result<T, CoreError> {
-    let plain = sealer.open(purpose, id, version, blob)?;
-    serde_json::from_slice(&plain).map_err(|_| CoreError::Crypto("sealed content does not decode"))
-}
-
 #[cfg(test)]
 mod tests {
     //! Migration tests after application-services: upgrade a real old file, prove a failed
     //! upgrade leaves the file as it was, refuse a too-new file untouched.
     use super::*;
+    use crate::content::seal_json;
     use crate::queue::testing::{content, fixture_vault, FIXTURE_DIR};
-    use crate::seal::FileKeyVault;
+    use crate::seal::{FileKeyVault, Purpose};
     use std::path::PathBuf;
 
     const V1_FIXTURE: &str = "store-v1.db";

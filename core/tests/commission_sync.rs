@@ -21,13 +21,12 @@ use perisai_core::protocol::downsync::{
 };
 use perisai_core::protocol::envelope::SignedEnvelope;
 use perisai_core::protocol::key_fingerprint;
+use perisai_core::protocol::labels::{LABEL_ACK, LABEL_ACTIVATE, LABEL_DOWNSYNC, LABEL_REQUEST};
 use perisai_core::protocol::messages::{
     Ack, ActivationRequest, ActivationResponse, RecordResult, RecordStatus,
 };
 use perisai_core::seal::FileKeyVault;
-use perisai_core::signer::{
-    self, DeviceSigner, SoftwareSigner, LABEL_ACK, LABEL_ACTIVATE, LABEL_DOWNSYNC, LABEL_REQUEST,
-};
+use perisai_core::signer::{self, DeviceSigner, SoftwareSigner};
 use perisai_core::sync::server_url::ServerUrl;
 use perisai_core::sync::transport::{Request, Response, Transport, TransportError};
 use perisai_core::sync::SyncOptions;

@@ -20,15 +20,14 @@ use perisai_core::protocol::downsync::{
     NikTagList, NonceResponse, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE,
 };
 use perisai_core::protocol::envelope::SignedEnvelope;
+use perisai_core::protocol::labels::{LABEL_ACK, LABEL_ACTIVATE, LABEL_DOWNSYNC, LABEL_REQUEST};
 use perisai_core::protocol::messages::{
     activation_message, Ack, ActivationRequest, ActivationResponse, ErrorBody, ErrorDetail,
     FieldCode, RecordResult, RecordStatus,
 };
 use perisai_core::protocol::{genesis_hash, key_fingerprint};
 use perisai_core::seal::FileKeyVault;
-use perisai_core::signer::{
-    self, DeviceSigner, SoftwareSigner, LABEL_ACK, LABEL_ACTIVATE, LABEL_DOWNSYNC, LABEL_REQUEST,
-};
+use perisai_core::signer::{self, DeviceSigner, SoftwareSigner};
 use perisai_core::sync::server_url::ServerUrl;
 use perisai_core::sync::transport::{Request, Response, Transport, TransportError};
 use perisai_core::sync::{SyncObserver, SyncOptions, SyncReport};
@@ -905,7 +904,7 @@ fn a_rule_set_update_from_the_server_is_applied_and_kept() {
     let worker = common::worker_json(0); // income 2,000,000
     assert!(d.app.validate(&worker).unwrap().valid);
     let mut update: serde_json::Value =
-        serde_json::from_str(include_str!("../rulesets/bpu-2026.json")).unwrap();
+        serde_json::from_str(include_str!("../../domain/rulesets/bpu-2026.json")).unwrap();
     update["enrollment"]["income_min"] = 2_500_000.into();
     d.server.st().rule_sets = vec![
         serde_json::json!({"id": "from-a-newer-server", "unknown_layout": true}),

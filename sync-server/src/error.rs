@@ -8,9 +8,9 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use perisai_core::protocol::envelope::SignedEnvelope;
-use perisai_core::protocol::messages::{ErrorBody, ErrorDetail};
-use perisai_core::Message;
+use perisai_domain::protocol::envelope::SignedEnvelope;
+use perisai_domain::protocol::messages::{ErrorBody, ErrorDetail};
+use perisai_domain::Message;
 
 use crate::keys::KeyError;
 

@@ -15,17 +15,18 @@
 //! | 5 | [`api`], [`web`] | the device API; the supervisors' web app |
 //! | 6 | [`router`] | both, composed, with limits, metrics and the request log |
 //! | 7 | [`serve`] | `perisai-server serve`: options, bind, serve until a signal |
-//! | 8 | [`demo`] | `perisai-server demo`: a seeded server with simulated devices |
-//! | 9 | [`cli`] | the command line of ARCHITECTURE.md §7 (clap) and what each command prints |
+//! | 8 | [`cli`] | the command line of ARCHITECTURE.md §7 (clap) and what each command prints |
 //!
-//! Validation of records is `perisai_core::rules::validate`, the very code the devices run.
+//! Validation of records is `perisai_domain::rules::validate`, the very code the devices run. The
+//! server depends on the domain crate only: it links neither the device's store nor an HTTP
+//! client (`cargo tree -p perisai-server -e normal`). The demo, with its simulated devices, is
+//! its own crate and binary (`perisai-sim`, `perisai-demo`).
 
 pub mod api;
 pub mod cli;
 pub mod client_addr;
 pub mod config;
 pub mod db;
-pub mod demo;
 pub mod error;
 pub mod http_server;
 pub mod ingest;

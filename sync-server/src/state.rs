@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use perisai_core::tariff::RuleBook;
+use perisai_domain::tariff::RuleBook;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::Config;

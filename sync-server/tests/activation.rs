@@ -8,9 +8,10 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use common::{activation_request, post_json, Ctx, Device};
 use perisai_core::protocol::activation_code;
+use perisai_core::protocol::labels::LABEL_ACTIVATE;
 use perisai_core::protocol::messages::ActivationResponse;
 use perisai_core::protocol::{fingerprint_matches, genesis_hash};
-use perisai_core::signer::{DeviceSigner, SoftwareSigner, LABEL_ACTIVATE};
+use perisai_core::signer::{DeviceSigner, SoftwareSigner};
 use serde_json::json;
 
 async fn activation_binds_the_key_and_answers_signed(ctx: &Ctx) {

@@ -7,8 +7,9 @@ use axum::http::StatusCode;
 use common::{post_bytes, Ctx};
 use perisai_core::protocol::batch::{deflate_records, freeze, BatchHeader};
 use perisai_core::protocol::downsync::DeviceCommand;
+use perisai_core::protocol::labels::LABEL_DOWNSYNC;
 use perisai_core::protocol::MAX_BATCH_BYTES;
-use perisai_core::signer::{SoftwareSigner, LABEL_DOWNSYNC};
+use perisai_core::signer::SoftwareSigner;
 use serde_json::json;
 
 async fn a_batch_continuing_the_chain_is_stored_and_acked(ctx: &Ctx) {

@@ -421,7 +421,7 @@ fn activation_json(code: &str, signer: &perisai_core::signer::SoftwareSigner) ->
     let message = perisai_core::protocol::messages::activation_message(&normalized, &public_key);
     let proof = perisai_core::signer::sign_in_context(
         signer,
-        perisai_core::signer::LABEL_ACTIVATE,
+        perisai_core::protocol::labels::LABEL_ACTIVATE,
         &message,
     )
     .unwrap();
@@ -432,40 +432,6 @@ fn activation_json(code: &str, signer: &perisai_core::signer::SoftwareSigner) ->
     .to_string()
 }
 
-#[test]
-fn demo_seeds_prints_codes_and_serves() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cmd = server(dir.path());
-    cmd.args(["demo", "--devices", "2", "--listen", "127.0.0.1:0"])
-        .env("PERISAI_PASSWORD", "demo-password-123");
-    let running = start(cmd);
-    let codes: Vec<&String> = running
-        .lines
-        .iter()
-        .filter(|l| l.contains("activation code"))
-        .collect();
-    assert_eq!(codes.len(), 2, "{:?}", running.lines);
-    assert!(running
-        .lines
-        .iter()
-        .any(|l| l.contains("supervisor login: supervisor@demo.perisai.test / demo-password-123")));
-    let (status, _) = http(&running.addr, "GET", "/healthz", "");
-    assert_eq!(status, 200);
-    drop(running);
-    // A second run reuses the seed and issues fresh codes.
-    let mut again = server(dir.path());
-    again.args(["demo", "--devices", "2", "--listen", "127.0.0.1:0"]);
-    let running = start(again);
-    assert_eq!(
-        running
-            .lines
-            .iter()
-            .filter(|l| l.contains("activation code"))
-            .count(),
-        2
-    );
-}
-
 /// `admin publish-rules`: a successor rule set (and the open-ended one closed before it) is
 /// checked as a device would check it, stored once, and served by a restarted server; a rule
 /// set that overlaps, or a file that is not a rule set, is refused with nothing stored.
@@ -474,7 +440,7 @@ fn rule_sets_are_published_checked_and_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     seed(dir.path());
     let shipped: serde_json::Value =
-        serde_json::from_str(include_str!("../../core/rulesets/bpu-2026.json")).unwrap();
+        serde_json::from_str(include_str!("../../domain/rulesets/bpu-2026.json")).unwrap();
     let mut closed = shipped.clone();
     closed["effective_to"] = serde_json::json!("2027-12");
     let mut successor = shipped.clone();

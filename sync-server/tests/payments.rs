@@ -16,8 +16,9 @@ use perisai_core::incentive::SchemeBook;
 use perisai_core::protocol::downsync::{
     request_message, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE,
 };
+use perisai_core::protocol::labels::LABEL_DOWNSYNC;
 use perisai_core::record::Program;
-use perisai_core::signer::{self, LABEL_DOWNSYNC};
+use perisai_core::signer::{self};
 use perisai_core::sync::downsync::Extras;
 use perisai_core::tariff::{quote, QuoteRequest, RuleBook, YearMonth};
 use perisai_server::service;
@@ -60,8 +61,12 @@ async fn downsync_json(ctx: &Ctx, device: &mut Device, cash: &[Value]) -> Value 
     }
     let body = body.to_string();
     let message = request_message("POST", "/v1/downsync", body.as_bytes(), &device.nonce);
-    let signature =
-        signer::sign_in_context(&device.signer, signer::LABEL_REQUEST, &message).unwrap();
+    let signature = signer::sign_in_context(
+        &device.signer,
+        perisai_core::protocol::labels::LABEL_REQUEST,
+        &message,
+    )
+    .unwrap();
     let request = Request::post("/v1/downsync")
         .header("content-type", "application/json")
         .header(HEADER_DEVICE, &device.id)

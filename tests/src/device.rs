@@ -23,11 +23,12 @@ use base64::Engine;
 use perisai_core::protocol::activation_code;
 use perisai_core::protocol::batch::{deflate_records, freeze, BatchHeader};
 use perisai_core::protocol::envelope::SignedEnvelope;
+use perisai_core::protocol::labels::{LABEL_ACK, LABEL_ACTIVATE};
 use perisai_core::protocol::messages::{
     activation_message, Ack, ActivationRequest, ActivationResponse,
 };
 use perisai_core::protocol::{fingerprint_matches, genesis_hash, PROTOCOL_VERSION};
-use perisai_core::signer::{self, DeviceSigner, SoftwareSigner, LABEL_ACK, LABEL_ACTIVATE};
+use perisai_core::signer::{self, DeviceSigner, SoftwareSigner};
 use serde_json::Value;
 
 use crate::enrollments::WireRecords;

@@ -21,10 +21,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::statement::{Statement, Status};
+use crate::content::{open_json, seal_json};
 use crate::error::CoreError;
 use crate::protocol::downsync::CashItem;
 use crate::seal::{Purpose, Sealer};
-use crate::store::{open_json, seal_json};
 use crate::tariff::YearMonth;
 
 /// Layout version of a sealed statement (part of its associated data).

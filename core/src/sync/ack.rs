@@ -21,10 +21,10 @@ use std::collections::HashMap;
 use super::state::KeptBatch;
 use crate::error::CoreError;
 use crate::protocol::envelope::SignedEnvelope;
+use crate::protocol::labels::LABEL_ACK;
 use crate::protocol::messages::{Ack, RecordResult, RecordStatus};
 use crate::protocol::rotation::{ServerTrust, TrustChange, TrustError};
 use crate::queue::{AckOutcome, RecordState};
-use crate::signer::LABEL_ACK;
 
 /// The code an accepted record carries when its NIK may already be registered.
 pub const NIK_DUPLICATE_KNOWN: &str = "nik.duplicate_known";
@@ -117,8 +117,9 @@ pub fn outcomes(ack: &Ack, records: &[(String, RecordState)]) -> Vec<(String, Ac
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::labels::LABEL_DOWNSYNC;
     use crate::protocol::messages::FieldCode;
-    use crate::signer::{DeviceSigner, SoftwareSigner, LABEL_DOWNSYNC};
+    use crate::signer::{DeviceSigner, SoftwareSigner};
 
     fn batch() -> KeptBatch {
         KeptBatch {

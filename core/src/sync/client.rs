@@ -31,15 +31,14 @@ use crate::protocol::downsync::{
     HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE,
 };
 use crate::protocol::envelope::SignedEnvelope;
+use crate::protocol::labels::{LABEL_ACTIVATE, LABEL_DOWNSYNC, LABEL_REQUEST};
 use crate::protocol::messages::{
     activation_message, ActivationRequest, ActivationResponse, ErrorBody,
 };
 use crate::protocol::rotation::{TrustChange, TrustError};
 use crate::protocol::{fingerprint_matches, genesis_hash, PROTOCOL_VERSION};
 use crate::queue::{apply_ack_in, rfc3339, AckOutcome, RecordState};
-use crate::signer::{
-    self, DeviceSigner, LABEL_ACTIVATE, LABEL_DOWNSYNC, LABEL_REQUEST, PUBLIC_KEY_LEN,
-};
+use crate::signer::{self, DeviceSigner, PUBLIC_KEY_LEN};
 
 const JSON: &str = "application/json";
 const BATCH: &str = "application/octet-stream";

@@ -470,6 +470,7 @@ pub fn tag_key(
             )
         })
         .transpose()
+        .map_err(CoreError::from)
 }
 
 /// Adds tags (concatenated 3-byte values). A trailing partial tag is refused.

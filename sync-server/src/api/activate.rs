@@ -18,10 +18,13 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use perisai_core::protocol::activation_code;
-use perisai_core::protocol::genesis_hash;
-use perisai_core::protocol::messages::{activation_message, ActivationRequest, ActivationResponse};
-use perisai_core::signer::{self, LABEL_ACTIVATE, PUBLIC_KEY_LEN};
+use perisai_domain::protocol::activation_code;
+use perisai_domain::protocol::genesis_hash;
+use perisai_domain::protocol::labels::LABEL_ACTIVATE;
+use perisai_domain::protocol::messages::{
+    activation_message, ActivationRequest, ActivationResponse,
+};
+use perisai_domain::signer::{self, PUBLIC_KEY_LEN};
 use sqlx::AnyConnection;
 
 use super::{read_body, signed_ok, version_supported};

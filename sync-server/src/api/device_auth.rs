@@ -6,10 +6,11 @@
 use axum::http::{HeaderMap, StatusCode};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use perisai_core::protocol::downsync::{
+use perisai_domain::protocol::downsync::{
     request_message, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE,
 };
-use perisai_core::signer::{self, LABEL_REQUEST};
+use perisai_domain::protocol::labels::LABEL_REQUEST;
+use perisai_domain::signer::{self};
 
 use super::batches::wipe_command;
 use crate::db::devices::{self, Device};

@@ -14,10 +14,10 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use perisai_core::protocol::downsync::{
+use perisai_domain::protocol::downsync::{
     DownsyncRequest, DownsyncResponse, NonceResponse, HEADER_NONCE,
 };
-use perisai_core::signer::LABEL_DOWNSYNC;
+use perisai_domain::protocol::labels::LABEL_DOWNSYNC;
 use serde::Serialize;
 
 use super::{device_auth, read_body, signed_ok};

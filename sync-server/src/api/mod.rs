@@ -93,20 +93,20 @@ fn integral_numbers_as_integers(value: &mut serde_json::Value) -> bool {
 }
 
 /// A 200 answer whose body is a signed envelope.
-pub fn signed_ok(envelope: &perisai_core::protocol::envelope::SignedEnvelope) -> Response {
+pub fn signed_ok(envelope: &perisai_domain::protocol::envelope::SignedEnvelope) -> Response {
     (StatusCode::OK, axum::Json(envelope)).into_response()
 }
 
 /// Whether the protocol version `v` is one this server speaks.
 pub fn version_supported(v: u32) -> bool {
-    (perisai_core::protocol::MIN_PROTOCOL_VERSION..=perisai_core::protocol::PROTOCOL_VERSION)
+    (perisai_domain::protocol::MIN_PROTOCOL_VERSION..=perisai_domain::protocol::PROTOCOL_VERSION)
         .contains(&v)
 }
 
 #[cfg(test)]
 mod tests {
     use super::from_json;
-    use perisai_core::protocol::downsync::DownsyncRequest;
+    use perisai_domain::protocol::downsync::DownsyncRequest;
 
     /// Found by the API fuzzer (scripts/api-fuzz.sh): `"amount": 724508.0` is a JSON Schema
     /// integer, as the document says, but was refused as `request.malformed`.

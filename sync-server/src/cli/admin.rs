@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Subcommand};
-use perisai_core::protocol::activation_target::ActivationTarget;
+use perisai_domain::protocol::activation_target::ActivationTarget;
 
 use super::Failure;
 use crate::config::Config;
@@ -107,7 +107,7 @@ pub enum AdminCommand {
         #[arg(long)]
         output: Option<PathBuf>,
     },
-    /// Publish a rule set (one object or an array, the format of core/rulesets/*.json) to the
+    /// Publish a rule set (one object or an array, the format of domain/rulesets/*.json) to the
     /// devices and to the server's validation; prints its id(s). Publishing again changes nothing.
     PublishRules {
         #[arg(long)]

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use crate::db::Db;
-use crate::demo::DemoError;
 use crate::keys::{default_key_dir, ServerKeys};
 use crate::serve::{ServeArgs, ServeError};
 use crate::service::ServiceError;
@@ -50,9 +49,6 @@ pub struct Cli {
 pub enum Command {
     /// Serve the device API.
     Serve(ServeArgs),
-    /// Serve a seeded demo branch, with simulated field devices that enroll offline and sync
-    /// over a flaky link (until Ctrl-C or --duration).
-    Demo(crate::demo::DemoArgs),
     /// Operator commands.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
@@ -82,12 +78,6 @@ impl From<ServiceError> for Failure {
 
 impl From<ServeError> for Failure {
     fn from(e: ServeError) -> Failure {
-        Failure::new(e.to_string())
-    }
-}
-
-impl From<DemoError> for Failure {
-    fn from(e: DemoError) -> Failure {
         Failure::new(e.to_string())
     }
 }
@@ -124,9 +114,6 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     let keys = Arc::new(keys);
     let result = match cli.command {
         Command::Serve(args) => crate::serve::serve(db.clone(), keys, &args, None)
-            .await
-            .map_err(Failure::from),
-        Command::Demo(args) => crate::demo::run(db.clone(), keys, &args)
             .await
             .map_err(Failure::from),
         Command::Admin(command) => admin::run(&db, &keys, command).await,

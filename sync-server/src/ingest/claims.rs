@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use perisai_core::protocol::messages::FieldCode;
+use perisai_domain::protocol::messages::FieldCode;
 use sqlx::AnyConnection;
 
 use super::records::Prepared;
@@ -96,9 +96,9 @@ pub(super) async fn claim_niks(
         }
     }
 
-    let tags: BTreeSet<[u8; perisai_core::protocol::downsync::NIK_TAG_LEN]> = claimants
+    let tags: BTreeSet<[u8; perisai_domain::protocol::downsync::NIK_TAG_LEN]> = claimants
         .iter()
-        .map(|&(_, _, _, nik)| perisai_core::protocol::downsync::nik_tag24(&tag_key, nik))
+        .map(|&(_, _, _, nik)| perisai_domain::protocol::downsync::nik_tag24(&tag_key, nik))
         .collect();
     let tags: Vec<_> = tags.into_iter().collect();
     for chunk in tags.chunks(MAX_ROWS_PER_INSERT) {

@@ -2,7 +2,7 @@
 //! supersedes them, and what a refused correction becomes (refused at ingest, and a fraud signal
 //! when it named another agent's record).
 
-use perisai_core::protocol::messages::FieldCode;
+use perisai_domain::protocol::messages::FieldCode;
 use sqlx::AnyConnection;
 
 use crate::db::devices::Device;

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use perisai_core::protocol::messages::{FieldCode, RecordResult, RecordStatus};
+use perisai_domain::protocol::messages::{FieldCode, RecordResult, RecordStatus};
 use sqlx::AnyConnection;
 
 use super::records::Prepared;

@@ -34,9 +34,9 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use chrono::NaiveDate;
-use perisai_core::protocol::batch::{BatchError, FrozenBatch};
-use perisai_core::protocol::envelope::SignedEnvelope;
-use perisai_core::protocol::messages::{FieldCode, RecordResult};
+use perisai_domain::protocol::batch::{BatchError, FrozenBatch};
+use perisai_domain::protocol::envelope::SignedEnvelope;
+use perisai_domain::protocol::messages::{FieldCode, RecordResult};
 use sqlx::AnyConnection;
 
 use crate::db::devices::Device;

@@ -15,11 +15,11 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Days, NaiveDate};
-use perisai_core::protocol::messages::FieldCode;
-use perisai_core::record::Enrollment;
-use perisai_core::rules::{self, RecordLookups};
-use perisai_core::seal::Purpose;
-use perisai_core::tariff::RuleBook;
+use perisai_domain::protocol::messages::FieldCode;
+use perisai_domain::record::Enrollment;
+use perisai_domain::rules::{self, RecordLookups};
+use perisai_domain::seal::Purpose;
+use perisai_domain::tariff::RuleBook;
 use serde_json::Value;
 
 use crate::keys::{KeyError, ServerKeys};
@@ -270,7 +270,7 @@ fn parse_declared_date(text: &str) -> Option<NaiveDate> {
             }
         });
     if exact {
-        perisai_core::rules::date::parse_iso_date(text)
+        perisai_domain::rules::date::parse_iso_date(text)
     } else {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
     }
@@ -302,7 +302,7 @@ impl RecordJson {
 
     /// The content hash: SHA-256 of the canonical JSON, hex.
     fn hash(&self) -> String {
-        perisai_core::protocol::sha256_hex(&self.canonical)
+        perisai_domain::protocol::sha256_hex(&self.canonical)
     }
 
     /// The record as `serde_json` writes it (what a tombstone seals).
@@ -750,7 +750,7 @@ mod tests {
             // The content hash and the sealed content, byte for byte as first made.
             assert_eq!(
                 p.content_hash,
-                perisai_core::protocol::sha256_hex(canonical_reference(raw).as_bytes()),
+                perisai_domain::protocol::sha256_hex(canonical_reference(raw).as_bytes()),
                 "{raw}"
             );
             let row_id = format!("KC-1/{}", p.id.as_deref().unwrap_or(""));

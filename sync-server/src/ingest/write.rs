@@ -4,8 +4,8 @@
 
 use std::collections::HashSet;
 
-use perisai_core::protocol::messages::Ack;
-use perisai_core::signer::LABEL_ACK;
+use perisai_domain::protocol::labels::LABEL_ACK;
+use perisai_domain::protocol::messages::Ack;
 use sqlx::AnyConnection;
 
 use super::records::Prepared;

@@ -17,11 +17,12 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use perisai_core::protocol::envelope::SignedEnvelope;
-use perisai_core::protocol::key_fingerprint;
-use perisai_core::protocol::rotation::ROTATIONS_MEMBER;
-use perisai_core::seal::{DataKey, Purpose, Sealer};
-use perisai_core::signer::{DeviceSigner, SoftwareSigner, LABEL_ACK, LABEL_DOWNSYNC};
+use perisai_domain::protocol::envelope::SignedEnvelope;
+use perisai_domain::protocol::key_fingerprint;
+use perisai_domain::protocol::labels::{LABEL_ACK, LABEL_DOWNSYNC};
+use perisai_domain::protocol::rotation::ROTATIONS_MEMBER;
+use perisai_domain::seal::{DataKey, Purpose, Sealer};
+use perisai_domain::signer::{DeviceSigner, SoftwareSigner};
 use ring::hkdf;
 use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};

@@ -37,10 +37,10 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use perisai_core::protocol::envelope::SignedEnvelope;
-use perisai_core::protocol::key_fingerprint;
-use perisai_core::protocol::rotation::sign_rotation;
-use perisai_core::signer::{DeviceSigner, SoftwareSigner};
+use perisai_domain::protocol::envelope::SignedEnvelope;
+use perisai_domain::protocol::key_fingerprint;
+use perisai_domain::protocol::rotation::sign_rotation;
+use perisai_domain::signer::{DeviceSigner, SoftwareSigner};
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 
@@ -491,9 +491,9 @@ pub async fn status(db: &Db, dir: &Path) -> Result<Vec<String>, KeyError> {
 mod tests {
     use super::*;
     use crate::keys::ServerKeys;
-    use perisai_core::protocol::messages::Ack;
-    use perisai_core::protocol::rotation::{ServerTrust, TrustChange, ROTATIONS_MEMBER};
-    use perisai_core::signer::{LABEL_ACK, LABEL_ACTIVATE, LABEL_DOWNSYNC};
+    use perisai_domain::protocol::labels::{LABEL_ACK, LABEL_ACTIVATE, LABEL_DOWNSYNC};
+    use perisai_domain::protocol::messages::Ack;
+    use perisai_domain::protocol::rotation::{ServerTrust, TrustChange, ROTATIONS_MEMBER};
 
     struct Setup {
         dir: tempfile::TempDir,

@@ -1,6 +1,6 @@
 //! Who may send: activation codes, revoking a device, suspending and dismissing an agent.
 
-use perisai_core::protocol::activation_code;
+use perisai_domain::protocol::activation_code;
 use sqlx::AnyConnection;
 
 use super::{Result, ServiceError, CLI_ACTOR};

@@ -17,11 +17,12 @@
 //!
 //! The report names devices, seqs and record ids, never personal data.
 
-use perisai_core::protocol::batch::BatchHeader;
-use perisai_core::protocol::envelope::SignedEnvelope;
-use perisai_core::protocol::messages::Ack;
-use perisai_core::protocol::{genesis_hash, sha256_hex};
-use perisai_core::signer::{self, LABEL_ACK, LABEL_BATCH};
+use perisai_domain::protocol::batch::BatchHeader;
+use perisai_domain::protocol::envelope::SignedEnvelope;
+use perisai_domain::protocol::labels::{LABEL_ACK, LABEL_BATCH};
+use perisai_domain::protocol::messages::Ack;
+use perisai_domain::protocol::{genesis_hash, sha256_hex};
+use perisai_domain::signer::{self};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 

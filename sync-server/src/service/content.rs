@@ -7,7 +7,7 @@
 //! reads as its normalized value when the record passed validation, else as the device sent it;
 //! after an erasure, the person's fields (all but the name, which reads as erased) are absent.
 
-use perisai_core::seal::Purpose;
+use perisai_domain::seal::Purpose;
 use serde_json::Value;
 
 use super::{Result, ServiceError};

@@ -21,7 +21,7 @@
 //! The audit log names the operator and the request's reference (a letter number, not personal
 //! data). Erasing an erased record changes nothing.
 
-use perisai_core::seal::Purpose;
+use perisai_domain::seal::Purpose;
 use serde_json::{json, Value};
 
 use super::{Result, ServiceError, CLI_ACTOR};
@@ -210,7 +210,7 @@ mod tests {
         ] {
             assert!(!text.contains(personal), "{personal} in {text}");
         }
-        let enrollment: perisai_core::record::Enrollment =
+        let enrollment: perisai_domain::record::Enrollment =
             serde_json::from_value(erased["normalized"].clone()).expect("the engine's shape");
         assert_eq!(enrollment.monthly_income, 2_500_000);
         assert_eq!(enrollment.occupation, "PEDAGANG");

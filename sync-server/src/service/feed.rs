@@ -13,8 +13,8 @@
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use perisai_core::protocol::downsync::{DecisionItem, DeviceCommand, NikTagList};
-use perisai_core::seal::Purpose;
+use perisai_domain::protocol::downsync::{DecisionItem, DeviceCommand, NikTagList};
+use perisai_domain::seal::Purpose;
 use sqlx::AnyConnection;
 
 use crate::db::{col, now_ms, rfc3339};
@@ -90,7 +90,7 @@ pub struct Items {
     /// Payment codes of the approved records among `decisions`.
     pub payment_codes: Vec<PaymentCodeItem>,
     pub payments: Vec<PaymentItem>,
-    /// The agent's issued statements since the cursor (`perisai_core::incentive::Statement`
+    /// The agent's issued statements since the cursor (`perisai_domain::incentive::Statement`
     /// JSON); the downsync answer adds the running month's provisional one
     /// ([`provisional_statement`]).
     pub statements: Vec<serde_json::Value>,

@@ -6,7 +6,7 @@
 //! its code, and no code ever passes to another record. The code is in neither the log nor the
 //! audit log (the audit entry says whether one was issued).
 
-use perisai_core::seal::Purpose;
+use perisai_domain::seal::Purpose;
 
 use super::{Result, ServiceError, CLI_ACTOR};
 use crate::db::{audit, col, now_ms, Db};

@@ -1,4 +1,4 @@
-//! Publishing rule sets (tariffs, enrollment limits: `core/rulesets/*.json` is the format) to
+//! Publishing rule sets (tariffs, enrollment limits: `domain/rulesets/*.json` is the format) to
 //! the devices and to the server's own re-validation, with `admin publish-rules --file F`.
 //!
 //! A published rule set is checked exactly as a device will check it (`RuleBook::from_json`,
@@ -10,7 +10,7 @@
 //! The rows are the downsync feed (`feed.rs`); [`book`] is what the server validates with,
 //! reloaded by every server instance (`AppState::refresh_rules`).
 
-use perisai_core::tariff::RuleBook;
+use perisai_domain::tariff::RuleBook;
 use sqlx::AnyConnection;
 
 use super::{Result, ServiceError, CLI_ACTOR};

@@ -116,7 +116,7 @@ pub fn datetime(ms: i64) -> String {
 /// `12/05/2026` for a millisecond timestamp.
 pub fn date_of(ms: i64) -> String {
     match wib().timestamp_millis_opt(ms).single() {
-        Some(t) => perisai_core::message::format_date(t.date_naive()),
+        Some(t) => perisai_domain::message::format_date(t.date_naive()),
         None => "-".into(),
     }
 }
@@ -124,7 +124,7 @@ pub fn date_of(ms: i64) -> String {
 /// `2026-05-12` → `12/05/2026`; anything else as it is.
 pub fn date_text(iso: &str) -> String {
     NaiveDate::parse_from_str(iso, "%Y-%m-%d")
-        .map(perisai_core::message::format_date)
+        .map(perisai_domain::message::format_date)
         .unwrap_or_else(|_| iso.to_string())
 }
 
@@ -133,7 +133,7 @@ pub fn today() -> NaiveDate {
     chrono::Utc::now().with_timezone(&wib()).date_naive()
 }
 
-pub use perisai_core::message::format_rupiah as rupiah;
+pub use perisai_domain::message::format_rupiah as rupiah;
 
 /// Every visible string, from `texts.tsv` (key, Indonesian, English; one per line), read once
 /// into a map.

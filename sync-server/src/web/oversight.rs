@@ -298,7 +298,11 @@ pub async fn flags(
         let note = match sealed {
             Some(s) => state
                 .keys
-                .open(perisai_core::seal::Purpose::Note, &format!("flag/{id}"), &s)
+                .open(
+                    perisai_domain::seal::Purpose::Note,
+                    &format!("flag/{id}"),
+                    &s,
+                )
                 .map(|p| String::from_utf8_lossy(&p).into_owned())?,
             None => String::new(),
         };
@@ -405,7 +409,7 @@ pub async fn resolve_flag(
         return Ok(see_other("/flags?msg=invalid"));
     }
     let sealed = state.keys.seal(
-        perisai_core::seal::Purpose::Note,
+        perisai_domain::seal::Purpose::Note,
         &format!("flag/{id}"),
         note.as_bytes(),
     )?;

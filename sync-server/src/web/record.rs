@@ -10,6 +10,7 @@ use super::i18n::{self, Lang};
 use super::WebError;
 use crate::keys::ServerKeys;
 use crate::service::content::StoredContent;
+pub use perisai_domain::rules::nik::mask_nik;
 
 /// The fields a page lists, in order (the NIK is shown apart, masked).
 pub const FIELDS: [&str; 12] = [
@@ -138,28 +139,10 @@ fn label(lang: Lang, name: &str) -> &'static str {
     i18n::t(lang, &format!("rec.{name}"))
 }
 
-/// `3201010101900001` → `3201••••••••0001`: the region and the serial stay readable.
-pub fn mask_nik(nik: &str) -> String {
-    let chars: Vec<char> = nik.chars().collect();
-    if chars.len() < 12 {
-        return "•".repeat(chars.len().max(4));
-    }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}{}{tail}", "•".repeat(chars.len() - 8))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn a_nik_is_masked_but_for_region_and_serial() {
-        assert_eq!(mask_nik("3201010101900001"), "3201••••••••0001");
-        assert_eq!(mask_nik("12345"), "•••••");
-        assert_eq!(mask_nik(""), "••••");
-    }
 
     #[test]
     fn a_correction_lists_only_what_changed_formatted() {

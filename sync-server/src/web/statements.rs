@@ -17,8 +17,8 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use perisai_core::incentive::Statement;
-use perisai_core::tariff::YearMonth;
+use perisai_domain::incentive::Statement;
+use perisai_domain::tariff::YearMonth;
 use serde::Deserialize;
 
 use super::i18n::{self, Lang};
@@ -295,7 +295,7 @@ fn kind_label(lang: Lang, kind: &str) -> &'static str {
 
 /// A line's note in one language: the engine writes `Indonesian / English`.
 fn note_in(lang: Lang, note: &str) -> String {
-    let both = perisai_core::incentive::statement::note_message(note);
+    let both = perisai_domain::incentive::statement::note_message(note);
     match lang {
         Lang::Id => both.id,
         Lang::En => both.en,
@@ -432,7 +432,7 @@ pub async fn page(
 /// A provisional statement as shown: "Sementara per DD/MM/YYYY".
 fn provisional_shown(lang: Lang, branch: &str, statement: Statement) -> Shown {
     let as_of = chrono::DateTime::parse_from_rfc3339(&statement.as_of)
-        .map(|at| perisai_core::message::format_date(at.date_naive()))
+        .map(|at| perisai_domain::message::format_date(at.date_naive()))
         .unwrap_or_else(|_| statement.as_of.clone());
     Shown {
         status: format!("{} {as_of}", i18n::t(lang, "stmt.provisional_as_of")),
@@ -446,10 +446,10 @@ fn provisional_shown(lang: Lang, branch: &str, statement: Statement) -> Shown {
             .into_iter()
             .map(|line| {
                 let kind = match line.kind {
-                    perisai_core::incentive::LineKind::Acquisition => "acquisition",
-                    perisai_core::incentive::LineKind::Contribution => "contribution",
-                    perisai_core::incentive::LineKind::Adjustment => "adjustment",
-                    perisai_core::incentive::LineKind::Management => "management",
+                    perisai_domain::incentive::LineKind::Acquisition => "acquisition",
+                    perisai_domain::incentive::LineKind::Contribution => "contribution",
+                    perisai_domain::incentive::LineKind::Adjustment => "adjustment",
+                    perisai_domain::incentive::LineKind::Management => "management",
                 };
                 line_row(lang, branch, kind, line.record_id, &line.note, line.amount)
             })

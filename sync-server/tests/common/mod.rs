@@ -19,12 +19,11 @@ use perisai_core::protocol::downsync::{
 };
 use perisai_core::protocol::envelope::SignedEnvelope;
 use perisai_core::protocol::genesis_hash;
+use perisai_core::protocol::labels::{LABEL_ACK, LABEL_ACTIVATE, LABEL_DOWNSYNC};
 use perisai_core::protocol::messages::{
     activation_message, Ack, ActivationRequest, ActivationResponse,
 };
-use perisai_core::signer::{
-    self, DeviceSigner, SoftwareSigner, LABEL_ACK, LABEL_ACTIVATE, LABEL_DOWNSYNC,
-};
+use perisai_core::signer::{self, DeviceSigner, SoftwareSigner};
 use perisai_server::config::Config;
 use perisai_server::db::Db;
 use perisai_server::keys::ServerKeys;
@@ -402,8 +401,12 @@ impl Device {
     pub fn downsync_request(&self, cursor: &str) -> Request<Body> {
         let body = json!({"cursor": cursor}).to_string();
         let message = request_message("POST", "/v1/downsync", body.as_bytes(), &self.nonce);
-        let signature =
-            signer::sign_in_context(&self.signer, signer::LABEL_REQUEST, &message).unwrap();
+        let signature = signer::sign_in_context(
+            &self.signer,
+            perisai_core::protocol::labels::LABEL_REQUEST,
+            &message,
+        )
+        .unwrap();
         Request::post("/v1/downsync")
             .header("content-type", "application/json")
             .header(HEADER_DEVICE, &self.id)

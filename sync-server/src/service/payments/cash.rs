@@ -14,7 +14,7 @@
 //! surfaces it, even when no import runs that week). The time is passed in, never read here.
 
 use chrono::DateTime;
-use perisai_core::protocol::downsync::CashItem;
+use perisai_domain::protocol::downsync::CashItem;
 use sqlx::AnyConnection;
 
 use super::{flag_kind, DAY_MS};

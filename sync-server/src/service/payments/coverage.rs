@@ -6,7 +6,7 @@
 //! is accepted and flagged). A month paid after a gap does not move `paid_through` past the gap
 //! until the gap is paid.
 
-use perisai_core::tariff::YearMonth;
+use perisai_domain::tariff::YearMonth;
 use sqlx::AnyConnection;
 
 /// The end of the contiguous run of paid months starting at the earliest one.

@@ -7,7 +7,7 @@
 //!   cursor, its latest contiguous paid month (`coverage::paid_through`);
 //! - `statements` (see `statements::feed`).
 
-use perisai_core::protocol::downsync::DecisionItem;
+use perisai_domain::protocol::downsync::DecisionItem;
 use serde::Serialize;
 use sqlx::AnyConnection;
 

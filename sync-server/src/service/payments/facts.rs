@@ -1,4 +1,4 @@
-//! Gathering the plain facts the incentive engine (`perisai_core::incentive`) computes from, out
+//! Gathering the plain facts the incentive engine (`perisai_domain::incentive`) computes from, out
 //! of the server's tables:
 //!
 //! - a participant is a record that was approved at least once (it has a payment code); it is
@@ -12,10 +12,10 @@
 use std::collections::HashMap;
 
 use chrono::FixedOffset;
-use perisai_core::incentive::{Facts, Participant, Payment};
-use perisai_core::record::{Enrollment, Program};
-use perisai_core::seal::Purpose;
-use perisai_core::tariff::YearMonth;
+use perisai_domain::incentive::{Facts, Participant, Payment};
+use perisai_domain::record::{Enrollment, Program};
+use perisai_domain::seal::Purpose;
+use perisai_domain::tariff::YearMonth;
 use sqlx::AnyConnection;
 
 use crate::db::col;

@@ -47,7 +47,7 @@ use std::collections::HashMap;
 use std::io::Read;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone};
-use perisai_core::tariff::{RuleBook, YearMonth};
+use perisai_domain::tariff::{RuleBook, YearMonth};
 use serde::Serialize;
 use sqlx::AnyConnection;
 
@@ -423,7 +423,7 @@ async fn write_line(
         return Ok(Outcome::Refused("paid_at.future"));
     }
     // What makes two lines the same payment: the record, not how the line named it.
-    let content_hash = perisai_core::protocol::sha256_hex(
+    let content_hash = perisai_domain::protocol::sha256_hex(
         format!(
             "{}\0{}\0{}\0{}\0{}",
             p.branch, p.record_id, line.month, line.amount, paid_ms

@@ -11,7 +11,7 @@
 //! - [`time_zone`]: a branch's UTC offset (a payment belongs to the month of its confirmation in
 //!   the branch's time zone).
 //! - [`facts`], [`schemes`], [`statements`]: monthly incentive statements computed by the core
-//!   engine (`perisai_core::incentive`) from the facts gathered here, per Wadah scheme.
+//!   engine (`perisai_domain::incentive`) from the facts gathered here, per Wadah scheme.
 //! - [`downsync`]: what of all this flows down to the agent's device.
 //!
 //! Nothing here logs or prints personal data or payment codes: output and errors carry line

@@ -3,13 +3,13 @@
 //! The payment channel's `nik` column may hold the participant's NIK (16 digits, separators
 //! allowed), the record id (a UUID) or the payment code (12 digits with a check digit). An NIK is
 //! looked up by its HMAC through the national NIK claim (the one active enrollment of that NIK),
-//! never in clear. The quote is the core tariff (`perisai_core::tariff::quote`) for that one
+//! never in clear. The quote is the core tariff (`perisai_domain::tariff::quote`) for that one
 //! month, with the record's income, programs and occupation: the very code the phone quoted with.
 
-use perisai_core::record::Enrollment;
-use perisai_core::rules::nik;
-use perisai_core::seal::Purpose;
-use perisai_core::tariff::{quote, QuoteRequest, RuleBook, YearMonth};
+use perisai_domain::record::Enrollment;
+use perisai_domain::rules::nik;
+use perisai_domain::seal::Purpose;
+use perisai_domain::tariff::{quote, QuoteRequest, RuleBook, YearMonth};
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 

@@ -7,8 +7,8 @@
 //! [`SchemeBook`] per Wadah, built here from the library's schemes with the assigned windows.
 //! [`assign`] (`admin assign-scheme`) adds a window, never for a month already issued.
 
-use perisai_core::incentive::{Scheme, SchemeBook};
-use perisai_core::tariff::YearMonth;
+use perisai_domain::incentive::{Scheme, SchemeBook};
+use perisai_domain::tariff::YearMonth;
 use sqlx::AnyConnection;
 
 use crate::db::{audit, col, Db};

@@ -1,6 +1,6 @@
 //! Incentive statements (DOMAIN.md §7, ARCHITECTURE.md §7 `admin issue-statements --month YYYY-MM`):
 //! the server gathers the facts ([`super::facts`]) and the core engine
-//! (`perisai_core::incentive`) computes; this module stores what was issued and serves it.
+//! (`perisai_domain::incentive`) computes; this module stores what was issued and serves it.
 //!
 //! - [`issue`]: every agent's and every Wadah's statement of an ended month, per branch, in one
 //!   transaction per branch. The first write of that transaction claims `statement_months
@@ -14,10 +14,10 @@
 //! - [`issued_since`]: the agent's issued statements after a downsync cursor position.
 
 use chrono::{DateTime, FixedOffset};
-use perisai_core::incentive::{
+use perisai_domain::incentive::{
     agent_statement, wadah_statement, LineKind, Statement, StatementRequest, Status,
 };
-use perisai_core::tariff::YearMonth;
+use perisai_domain::tariff::YearMonth;
 use serde::Serialize;
 use sqlx::AnyConnection;
 

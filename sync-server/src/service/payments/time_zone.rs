@@ -6,7 +6,7 @@
 //! [`parse_offset`] and [`format_offset`] read and print the `+HH:MM` form.
 
 use chrono::{DateTime, FixedOffset, Offset, TimeZone, Utc};
-use perisai_core::tariff::YearMonth;
+use perisai_domain::tariff::YearMonth;
 use sqlx::AnyConnection;
 
 use crate::db::{audit, col, Db};

@@ -203,7 +203,7 @@ pub(super) async fn decision_history(
             Some(s) => state
                 .keys
                 .open(
-                    perisai_core::seal::Purpose::Note,
+                    perisai_domain::seal::Purpose::Note,
                     &format!("decision/{decision_id}"),
                     &s,
                 )
