@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job: `perisai-demo` (crate perisai-sim). The sync server on embedded SQLite with a seeded branch,
+# The main job: `perisai-demo` (crate demo/). The sync server on embedded SQLite with a seeded branch,
 # Wadah, agents and supervisor, and simulated field devices (the real core, each with its own
 # sealed store and P-256 key) that enroll realistic workers offline and sync over a flaky link.
 # Batches arrive within the first minute; Ctrl-C stops it cleanly (the devices first deliver what
@@ -15,4 +15,4 @@ cd "$(dirname "$0")/.."
 
 export PERISAI_DATABASE_URL=${PERISAI_DATABASE_URL:-sqlite:./data/demo/perisai.db}
 export RUST_LOG=${RUST_LOG:-warn}
-exec cargo run --release -p perisai-sim --bin perisai-demo -- "$@"
+exec cargo run --release -p perisai-demo -- "$@"

@@ -21,7 +21,7 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CRATES = ["domain", "core", "bindings", "cli", "sync-server", "sim", "tests"]
+DEFAULT_CRATES = ["domain", "core", "bindings", "cli", "sync-server", "sim", "demo", "tests"]
 
 # `crate::a`, `crate::{a, b::c}` and `super::a` (resolved from the file's own module).
 CRATE_PATH = re.compile(r"\bcrate::(\{[^}]*\}|[a-z_][a-z0-9_]*)")

@@ -60,3 +60,12 @@ impl Default for Console {
         Console::new()
     }
 }
+/// "1 batch", "2 batches", "0 fraud flags".
+pub fn counted(n: impl Into<i128>, noun: &str) -> String {
+    let n = n.into();
+    match (n, noun.ends_with("ch")) {
+        (1, _) => format!("1 {noun}"),
+        (_, true) => format!("{n} {noun}es"),
+        (_, false) => format!("{n} {noun}s"),
+    }
+}

@@ -32,9 +32,9 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
 
+use crate::console::counted;
 use crate::console::Console;
 use crate::people::{Area, Visit, Workers};
-use crate::summary::counted;
 
 /// The file that marks a folder as a demo device's (only such folders are ever deleted).
 pub const MARKER: &str = "perisai-demo-device";

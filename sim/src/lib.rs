@@ -1,20 +1,17 @@
-//! `perisai-sim`: the simulation around the real parts, for a newcomer and for the tests.
+//! `perisai-sim`: simulated field work around the real parts, for the demo, the benchmarks and
+//! the end-to-end tests.
 //!
 //! - [`people`]: the one generator of realistic workers and their enrollments (names, NIKs that
 //!   pass the rules, phones, occupations, incomes, areas), deterministic from a seed.
 //! - [`link`]: a flaky loopback proxy that delays and cuts connections.
 //! - [`device`]: a simulated field device: the real device core (`AgentApp`, sealed queue, sync
 //!   client, software signing key) enrolling workers offline and syncing through its link.
-//! - [`console`] and [`summary`]: the demo's narration and what the server's database holds.
-//! - [`demo`]: the demo itself (`perisai-demo`, started by `scripts/demo.sh`): a seeded branch,
-//!   the real server, and simulated devices.
+//! - [`console`]: the narration on stdout (stamped, bilingual, never personal data).
 //!
-//! The production server (`perisai-server`) links none of this: no device store, no HTTP client
-//! (docs/DECISIONS.md D15).
+//! It depends on the device core, not on the server: the server's benchmarks and the end-to-end
+//! tests use it, and the demo (`perisai-demo`, crate `demo/`) puts it in front of the real server.
 
 pub mod console;
-pub mod demo;
 pub mod device;
 pub mod link;
 pub mod people;
-pub mod summary;

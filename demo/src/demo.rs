@@ -32,10 +32,6 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::console::Console;
-use crate::device::{DevicePlan, DeviceTotals, Fleet};
-use crate::link::{FlakyLink, LinkState};
-use crate::people::AREAS;
 use crate::summary::ServerSummary;
 use perisai_server::db::{rfc3339, Db};
 use perisai_server::keys::{hex, random_bytes, ServerKeys};
@@ -43,6 +39,10 @@ use perisai_server::router;
 use perisai_server::serve::ServeArgs;
 use perisai_server::service::{self, access::IssuedCode};
 use perisai_server::state::AppState;
+use perisai_sim::console::Console;
+use perisai_sim::device::{DevicePlan, DeviceTotals, Fleet};
+use perisai_sim::link::{FlakyLink, LinkState};
+use perisai_sim::people::AREAS;
 
 pub const BRANCH: &str = "DEMO";
 pub const SUPERVISOR_EMAIL: &str = "supervisor@demo.perisai.test";
@@ -236,7 +236,7 @@ pub async fn run(db: Db, keys: Arc<ServerKeys>, args: &DemoArgs) -> Result<(), D
     // is seeded or served.
     let dirs: Vec<PathBuf> = (1..=devices).map(|n| folder.join(n.to_string())).collect();
     for dir in &dirs {
-        crate::device::reset_folder(dir).map_err(failure)?;
+        perisai_sim::device::reset_folder(dir).map_err(failure)?;
     }
     let seeded = seed(&db, &keys, devices).await?;
     introduce(&console, &seeded);
@@ -324,7 +324,7 @@ pub async fn run(db: Db, keys: Arc<ServerKeys>, args: &DemoArgs) -> Result<(), D
         // AgentApp and its HTTP client block: each device runs on its own thread.
         let thread = std::thread::Builder::new()
             .name(format!("demo-device-{number}"))
-            .spawn(move || crate::device::run(plan, fleet))
+            .spawn(move || perisai_sim::device::run(plan, fleet))
             .map_err(|e| failure(format!("cannot start a device: {:?}", e.kind())))?;
         threads.push(thread);
     }
@@ -375,7 +375,7 @@ pub async fn run(db: Db, keys: Arc<ServerKeys>, args: &DemoArgs) -> Result<(), D
     console.plain(format!(
         "jaringan: {f} koneksi diputus dengan sengaja / link: {fs} broken on purpose",
         f = links_state.faults(),
-        fs = crate::summary::counted(links_state.faults(), "connection"),
+        fs = perisai_sim::console::counted(links_state.faults(), "connection"),
     ));
     match ServerSummary::read(&db, BRANCH).await {
         Ok(summary) => console.plain(format!(

@@ -1,15 +1,15 @@
 //! `perisai-demo`: the sync server on a seeded demo branch, with simulated field devices that
 //! enroll offline and sync over a flaky link (until Ctrl-C or `--duration`). See
-//! [`perisai_sim::demo`].
+//! [`perisai_demo::demo`].
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Parser;
+use perisai_demo::demo::DemoArgs;
 use perisai_server::cli::init_logging;
 use perisai_server::db::Db;
 use perisai_server::keys::{default_key_dir, ServerKeys};
-use perisai_sim::demo::DemoArgs;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -62,7 +62,7 @@ async fn run(cli: DemoCli) -> Result<(), String> {
     let keys = ServerKeys::load_or_create(&key_dir)
         .map_err(|e| format!("cannot load the server keys: {e}"))?;
     keys.bind_to(&db).await.map_err(|e| e.to_string())?;
-    let result = perisai_sim::demo::run(db.clone(), Arc::new(keys), &cli.demo)
+    let result = perisai_demo::demo::run(db.clone(), Arc::new(keys), &cli.demo)
         .await
         .map_err(|e| e.to_string());
     db.close().await;

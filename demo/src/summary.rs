@@ -5,6 +5,7 @@
 use std::fmt;
 
 use perisai_server::db::{col, Db};
+use perisai_sim::console::counted;
 
 /// Counts for one branch, straight from the tables.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -93,16 +94,6 @@ impl fmt::Display for ServerSummary {
             )?;
         }
         Ok(())
-    }
-}
-
-/// "1 batch", "2 batches", "0 fraud flags".
-pub fn counted(n: impl Into<i128>, noun: &str) -> String {
-    let n = n.into();
-    match (n, noun.ends_with("ch")) {
-        (1, _) => format!("1 {noun}"),
-        (_, true) => format!("{n} {noun}es"),
-        (_, false) => format!("{n} {noun}s"),
     }
 }
 
