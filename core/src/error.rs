@@ -4,6 +4,7 @@
 
 use crate::message::Message;
 use crate::rules::report::ValidationReport;
+use perisai_domain::protocol::refusal::Refusal;
 use perisai_domain::DomainError;
 
 #[derive(Debug, thiserror::Error)]
@@ -204,79 +205,21 @@ impl CoreError {
     }
 }
 
-/// The server's refusal codes this app knows, so `CoreError::code()` stays a `&'static str`
-/// (an unknown code from a newer server is reported as `sync.refused`).
-pub(crate) const SERVER_CODES: [&str; 24] = [
-    "code.format",
-    "code.check",
-    "code.invalid",
-    "code.expired",
-    "code.used",
-    "code.locked",
-    "agent.inactive",
-    "key.in_use",
-    "activation.malformed",
-    "activation.signature",
-    "batch.too_large",
-    "batch.malformed",
-    "batch.body_hash",
-    "batch.signature",
-    "request.too_large",
-    "request.malformed",
-    "request.unsigned",
-    "request.signature",
-    "request.nonce",
-    "cursor.invalid",
-    "protocol.version",
-    "rate_limited",
-    "not_found",
-    "sync.refused",
-];
-
-/// `code` as one of [`SERVER_CODES`], or `sync.refused`.
+/// `code` as the code of a refusal of the protocol (`protocol::refusal`), or `sync.refused` for
+/// a code this app does not know (from a newer server), so `CoreError::code()` stays a
+/// `&'static str`.
 pub(crate) fn known_server_code(code: &str) -> &'static str {
-    SERVER_CODES
-        .iter()
-        .find(|known| **known == code)
-        .copied()
-        .unwrap_or("sync.refused")
+    Refusal::from_code(code).map_or("sync.refused", Refusal::code)
 }
 
 /// Our own text for a server refusal: the server's text is not signed, so it is never shown.
+/// A refusal of the protocol has its one text; the device's own refusal before re-activation and
+/// an unknown code have theirs.
 fn refused_message(code: &str) -> Message {
+    if let Some(refusal) = Refusal::from_code(code) {
+        return refusal.message();
+    }
     let (id, en) = match code {
-        "code.format" | "code.check" => (
-            "Kode aktivasi salah ketik; periksa kembali.",
-            "The activation code has a typo; check it again.",
-        ),
-        "code.invalid" => (
-            "Kode aktivasi tidak dikenal server.",
-            "The server does not know this activation code.",
-        ),
-        "code.expired" => (
-            "Kode aktivasi sudah kedaluwarsa; minta kode baru.",
-            "The activation code has expired; ask for a new one.",
-        ),
-        "code.used" => (
-            "Kode aktivasi sudah dipakai perangkat lain; minta kode baru.",
-            "The activation code was already used by another device; ask for a new one.",
-        ),
-        "code.locked" => (
-            "Kode aktivasi diblokir setelah terlalu banyak percobaan; minta kode baru.",
-            "The activation code is locked after too many tries; ask for a new one.",
-        ),
-        "agent.inactive" => (
-            "Agen tidak aktif; hubungi kantor cabang.",
-            "The agent is not active; contact the branch office.",
-        ),
-        "key.in_use" => (
-            "Kunci perangkat ini sudah terdaftar untuk perangkat lain.",
-            "This device key is already registered for another device.",
-        ),
-        "protocol.version" => (
-            "Versi aplikasi terlalu lama; perbarui aplikasi.",
-            "This app version is too old; please update the app.",
-        ),
         "device.unsent_batches" => (
             "Masih ada kiriman yang belum dikonfirmasi server. Sinkronkan dulu sebelum \
              aktivasi ulang.",

@@ -17,6 +17,7 @@
 //! - [`form`]: the enrollment form definition the shells render.
 //! - [`rules`]: NIK, phone, name, age, income, programs; the validation report.
 //! - [`incentive`]: the agents' and Wadah's commission engine (docs/DOMAIN.md §7).
+//! - [`secret_file`]: secret files created 0600, race-free, durable.
 //! - [`seal`]: the data key, AES-256-GCM sealing, blind-index tags, the `KeyVault` trait.
 //! - [`signer`]: the `DeviceSigner` trait, P-256 signatures in a labelled context.
 //! - [`protocol`]: the sync wire format (batches, signed responses, activation, rotation) and its
@@ -32,6 +33,7 @@ pub mod protocol;
 pub mod record;
 pub mod rules;
 pub mod seal;
+pub mod secret_file;
 pub mod signer;
 pub mod tariff;
 pub mod typed;

@@ -23,7 +23,6 @@
 //! redacted, so a key cannot end up in a log by accident.
 
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
@@ -32,6 +31,7 @@ use ring::{hkdf, hmac};
 use zeroize::Zeroizing;
 
 use crate::error::DomainError;
+use crate::secret_file;
 
 /// Length of the data key and of a key-encryption key, in bytes (AES-256).
 pub const KEY_LEN: usize = 32;
@@ -296,37 +296,9 @@ impl FileKeyVault {
         SystemRandom::new()
             .fill(&mut key)
             .map_err(|_| DomainError::Crypto("random generator unavailable"))?;
-        let tmp = dir.join(format!(
-            ".{}.tmp-{}",
-            path.file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            std::process::id()
-        ));
-        let _ = std::fs::remove_file(&tmp);
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let result = (|| {
-            let mut file = options.open(&tmp)?;
-            file.write_all(&key)?;
-            file.sync_all()?;
-            // A hard link fails if another process created the key meanwhile: theirs wins.
-            match std::fs::hard_link(&tmp, path) {
-                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
-                _ => {}
-            }
-            if let Ok(d) = std::fs::File::open(&dir) {
-                let _ = d.sync_all();
-            }
-            Ok(())
-        })();
-        let _ = std::fs::remove_file(&tmp);
-        result.map_err(io)
+        // Another process may have created it meanwhile: its key wins (the caller opens it).
+        secret_file::create_owner_only(path, &key).map_err(io)?;
+        Ok(())
     }
 }
 

@@ -23,8 +23,8 @@
 //! ```
 
 use std::fs;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self};
+use std::path::Path;
 
 use ring::rand::SystemRandom;
 use ring::signature::{
@@ -33,6 +33,7 @@ use ring::signature::{
 };
 
 use crate::error::DomainError;
+use crate::secret_file::{self, Created};
 
 /// Length of an uncompressed SEC1 P-256 public key: `0x04 ‖ X ‖ Y`.
 pub const PUBLIC_KEY_LEN: usize = 65;
@@ -129,21 +130,15 @@ impl SoftwareSigner {
         let rng = SystemRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
             .map_err(|_| DomainError::Crypto("signing key generation failed"))?;
-        let tmp = temp_path_beside(path);
-        write_owner_only(&tmp, pkcs8.as_ref())?;
-        // hard_link fails if `path` appeared meanwhile: then the other process's key wins.
-        let linked = fs::hard_link(&tmp, path);
-        let _ = fs::remove_file(&tmp);
-        match linked {
-            Ok(()) => {
-                sync_parent(path);
-                Self::from_pkcs8(pkcs8.as_ref())
-            }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+        match secret_file::create_owner_only(path, pkcs8.as_ref())
+            .map_err(|e| io_error("store signing key", e))?
+        {
+            Created::New => Self::from_pkcs8(pkcs8.as_ref()),
+            // Another process created it meanwhile: its key wins.
+            Created::AlreadyThere => {
                 let existing = fs::read(path).map_err(|e| io_error("read signing key", e))?;
                 Self::from_pkcs8(&existing)
             }
-            Err(e) => Err(io_error("store signing key", e)),
         }
     }
 }
@@ -167,60 +162,10 @@ fn io_error(what: &'static str, e: io::Error) -> DomainError {
     DomainError::Io { what, source: e }
 }
 
-fn temp_path_beside(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp-{}-{}", std::process::id(), unique_suffix()));
-    path.with_file_name(name)
-}
-
-fn unique_suffix() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    COUNTER.fetch_add(1, Ordering::Relaxed)
-}
-
-fn write_owner_only(path: &Path, bytes: &[u8]) -> Result<(), DomainError> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let written = options.open(path).and_then(|mut file| {
-        file.write_all(bytes)?;
-        file.sync_all()
-    });
-    written.map_err(|e| {
-        let _ = fs::remove_file(path);
-        io_error("write signing key", e)
-    })
-}
-
 /// A key file found readable by others is tightened back to 0600 rather than refused: refusing
 /// would lock the agent out of a device whose key is still theirs.
 fn restrict_to_owner(path: &Path) -> Result<(), DomainError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let meta = fs::metadata(path).map_err(|e| io_error("inspect signing key", e))?;
-        if meta.permissions().mode() & 0o077 != 0 {
-            fs::set_permissions(path, fs::Permissions::from_mode(0o600))
-                .map_err(|e| io_error("restrict signing key", e))?;
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
-}
-
-/// Makes the new directory entry durable (best effort: not every platform can fsync a folder).
-fn sync_parent(path: &Path) {
-    if let Some(parent) = path.parent() {
-        if let Ok(dir) = fs::File::open(parent) {
-            let _ = dir.sync_all();
-        }
-    }
+    secret_file::restrict_to_owner(path).map_err(|e| io_error("restrict signing key", e))
 }
 
 #[cfg(test)]

@@ -38,16 +38,13 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine;
 use chrono::{FixedOffset, Utc};
 use people::{wire_record, working_times, People};
-use perisai_core::protocol::activation_code;
 use perisai_core::protocol::batch::{deflate_records, freeze, BatchHeader};
 use perisai_core::protocol::labels::LABEL_ACTIVATE;
-use perisai_core::protocol::messages::{activation_message, ActivationRequest, ActivationResponse};
+use perisai_core::protocol::messages::{ActivationRequest, ActivationResponse};
 use perisai_core::protocol::{genesis_hash, PROTOCOL_VERSION};
-use perisai_core::signer::{self, DeviceSigner, SoftwareSigner};
+use perisai_core::signer::{DeviceSigner, SoftwareSigner};
 use perisai_core::tariff::RuleBook;
 use perisai_server::config::Config;
 use perisai_server::db::Db;
@@ -172,21 +169,7 @@ impl Server {
         .expect("code")
         .code;
         let signer = SoftwareSigner::generate_ephemeral().expect("device key");
-        let normalized = activation_code::normalize(&code).expect("code form");
-        let public_key = signer.public_key().expect("public key");
-        let proof = signer::sign_in_context(
-            &signer,
-            LABEL_ACTIVATE,
-            &activation_message(&normalized, &public_key),
-        )
-        .expect("proof");
-        let request = ActivationRequest {
-            v: PROTOCOL_VERSION,
-            code,
-            public_key: B64.encode(&public_key),
-            app_version: "0.1.0".into(),
-            signature: B64.encode(proof),
-        };
+        let request = ActivationRequest::signed(&code, &signer, "0.1.0").expect("activation");
         let (status, body) = self
             .call(
                 Request::post("/v1/activate")

@@ -239,14 +239,35 @@ mod tests {
         }
     }
 
+    /// The document and the protocol's refusals agree: every code the document lists is a
+    /// `Refusal` (so it has its one text) and is listed under that refusal's status, and every
+    /// refusal a device can meet is documented somewhere.
     #[test]
-    fn every_documented_error_code_has_its_own_bilingual_message() {
+    fn every_documented_error_code_is_a_refusal_under_its_status() {
+        use perisai_domain::protocol::refusal::Refusal;
         let mut found = Vec::new();
         documented_codes(&document(), "", &mut found);
         assert!(found.len() > 20, "{found:?}");
-        let fallback = crate::error::message("no.such.code");
-        for (at, code) in found {
-            assert_ne!(crate::error::message(&code), fallback, "{code} at {at}");
+        for (at, code) in &found {
+            let refusal = Refusal::from_code(code)
+                .unwrap_or_else(|| panic!("{code} at {at} is not a refusal of the protocol"));
+            let status = at
+                .split("/responses/")
+                .nth(1)
+                .and_then(|rest| rest.split('/').next())
+                .unwrap_or_else(|| panic!("no status in {at}"));
+            assert_eq!(status, refusal.status().to_string(), "{code} at {at}");
+        }
+        for refusal in Refusal::ALL {
+            // A server failure and an unknown address are not answers of one operation.
+            if matches!(refusal, Refusal::ServerError | Refusal::NotFound) {
+                continue;
+            }
+            assert!(
+                found.iter().any(|(_, code)| code == refusal.code()),
+                "{} is not documented",
+                refusal.code()
+            );
         }
     }
 

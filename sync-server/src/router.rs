@@ -3,6 +3,7 @@
 //! latency metrics by route, and a request log of method and route only (paths hold no
 //! personal data; headers and bodies are never logged).
 
+use perisai_domain::protocol::refusal::Refusal;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -22,7 +23,7 @@ pub fn router(state: AppState) -> Router {
     let timeout = state.config.request_timeout;
     crate::api::routes()
         .merge(crate::web::router())
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found") })
+        .fallback(|| async { ApiError::refuse(Refusal::NotFound) })
         .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

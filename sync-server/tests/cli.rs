@@ -413,23 +413,9 @@ fn a_kept_alive_connection_outlives_a_devices_ten_second_interval() {
 }
 
 fn activation_json(code: &str, signer: &perisai_core::signer::SoftwareSigner) -> String {
-    use base64::Engine;
-    use perisai_core::signer::DeviceSigner;
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let normalized = perisai_core::protocol::activation_code::normalize(code).unwrap();
-    let public_key = signer.public_key().unwrap();
-    let message = perisai_core::protocol::messages::activation_message(&normalized, &public_key);
-    let proof = perisai_core::signer::sign_in_context(
-        signer,
-        perisai_core::protocol::labels::LABEL_ACTIVATE,
-        &message,
-    )
-    .unwrap();
-    serde_json::json!({
-        "v": 1, "code": code, "public_key": b64.encode(&public_key), "app_version": "0.1.0",
-        "signature": b64.encode(proof)
-    })
-    .to_string()
+    let request =
+        perisai_core::protocol::messages::ActivationRequest::signed(code, signer, "0.1.0").unwrap();
+    serde_json::to_string(&request).unwrap()
 }
 
 /// `admin publish-rules`: a successor rule set (and the open-ended one closed before it) is

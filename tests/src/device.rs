@@ -24,11 +24,9 @@ use perisai_core::protocol::activation_code;
 use perisai_core::protocol::batch::{deflate_records, freeze, BatchHeader};
 use perisai_core::protocol::envelope::SignedEnvelope;
 use perisai_core::protocol::labels::{LABEL_ACK, LABEL_ACTIVATE};
-use perisai_core::protocol::messages::{
-    activation_message, Ack, ActivationRequest, ActivationResponse,
-};
+use perisai_core::protocol::messages::{Ack, ActivationRequest, ActivationResponse};
 use perisai_core::protocol::{fingerprint_matches, genesis_hash, PROTOCOL_VERSION};
-use perisai_core::signer::{self, DeviceSigner, SoftwareSigner};
+use perisai_core::signer::{DeviceSigner, SoftwareSigner};
 use serde_json::Value;
 
 use crate::enrollments::WireRecords;
@@ -264,22 +262,8 @@ pub fn activation_request(
     code: &str,
     signer: &dyn DeviceSigner,
 ) -> Result<ActivationRequest, E2eError> {
-    let normalized = activation_code::normalize(code)
+    activation_code::normalize(code)
         .map_err(|e| E2eError::new(format!("activation code {code:?}: {e}")))?;
-    let public_key = signer
-        .public_key()
-        .map_err(|e| E2eError::new(format!("public key: {e}")))?;
-    let proof = signer::sign_in_context(
-        signer,
-        LABEL_ACTIVATE,
-        &activation_message(&normalized, &public_key),
-    )
-    .map_err(|e| E2eError::new(format!("signing the activation: {e}")))?;
-    Ok(ActivationRequest {
-        v: PROTOCOL_VERSION,
-        code: code.to_string(),
-        public_key: B64.encode(&public_key),
-        app_version: env!("CARGO_PKG_VERSION").to_string(),
-        signature: B64.encode(proof),
-    })
+    ActivationRequest::signed(code, signer, env!("CARGO_PKG_VERSION"))
+        .map_err(|e| E2eError::new(format!("signing the activation: {e}")))
 }

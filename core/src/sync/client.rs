@@ -32,11 +32,9 @@ use crate::protocol::downsync::{
 };
 use crate::protocol::envelope::SignedEnvelope;
 use crate::protocol::labels::{LABEL_ACTIVATE, LABEL_DOWNSYNC, LABEL_REQUEST};
-use crate::protocol::messages::{
-    activation_message, ActivationRequest, ActivationResponse, ErrorBody,
-};
+use crate::protocol::messages::{ActivationRequest, ActivationResponse, ErrorBody};
 use crate::protocol::rotation::{TrustChange, TrustError};
-use crate::protocol::{fingerprint_matches, genesis_hash, PROTOCOL_VERSION};
+use crate::protocol::{fingerprint_matches, genesis_hash};
 use crate::queue::{apply_ack_in, rfc3339, AckOutcome, RecordState};
 use crate::signer::{self, DeviceSigner, PUBLIC_KEY_LEN};
 
@@ -210,18 +208,7 @@ impl AgentApp {
             }
         }
         let public_key = signer.public_key()?;
-        let proof = signer::sign_in_context(
-            signer,
-            LABEL_ACTIVATE,
-            &activation_message(&code, &public_key),
-        )?;
-        let request = ActivationRequest {
-            v: PROTOCOL_VERSION,
-            code,
-            public_key: B64.encode(&public_key),
-            app_version: env!("CARGO_PKG_VERSION").to_string(),
-            signature: B64.encode(proof),
-        };
+        let request = ActivationRequest::signed(&code, signer, env!("CARGO_PKG_VERSION"))?;
         let body = serde_json::to_vec(&request)
             .map_err(|_| CoreError::Store("cannot encode the activation".into()))?;
         let options = self.sync_options().clone();

@@ -1,36 +1,26 @@
-//! The wire record (docs/PROTOCOL.md, "Batches"): what one record looks like inside a batch body.
-//!
-//! An enrollment travels as the validated, normalized record sealed on the device (DOMAIN.md §3
-//! fields, with `supersedes` and `location` when set) plus the device's fields: `id`,
-//! `receipt_no`, `form_version`, `rule_set`, `created_at`, `consent` as
-//! `{"text_version", "at"}`, `confirmed_warnings` (codes) and `device_id`, bound here, when the
-//! batch is frozen (a record can be created before the device is activated).
-//!
-//! A record the agent withdrew before it was ever sent travels as a **tombstone**:
-//! `{"id", "receipt_no", "created_at", "device_id", "withdrawn": true}`, nothing personal, so the
-//! server sees every receipt number and raises no false `receipt gap` signal.
+//! The wire record of a pending record (built by `protocol::wire`, docs/PROTOCOL.md "Batches").
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use crate::error::CoreError;
+use crate::protocol::wire;
 use crate::queue::{PendingRecord, RecordState};
 
-/// The wire form of one pending record.
+/// The wire form of one pending record (`protocol::wire`).
 pub fn wire_record(record: &PendingRecord, device_id: &str) -> Result<Value, CoreError> {
     let content = match (&record.state, &record.content) {
         (RecordState::Queued, Some(content)) => content,
         (RecordState::Withdrawn, _) => {
-            return Ok(json!({
-                "id": record.id,
-                "receipt_no": record.receipt_no,
-                "created_at": record.created_at,
-                "device_id": device_id,
-                "withdrawn": true,
-            }))
+            return Ok(wire::tombstone(
+                &record.id,
+                record.receipt_no,
+                &record.created_at,
+                device_id,
+            ))
         }
         _ => return Err(CoreError::Store("pending record without content".into())),
     };
-    let mut map: Map<String, Value> = match serde_json::to_value(&content.enrollment) {
+    let enrollment = match serde_json::to_value(&content.enrollment) {
         Ok(Value::Object(map)) => map,
         _ => {
             return Err(CoreError::Store(
@@ -38,23 +28,22 @@ pub fn wire_record(record: &PendingRecord, device_id: &str) -> Result<Value, Cor
             ))
         }
     };
-    map.insert(
-        "consent".into(),
-        json!({"text_version": content.consent.text_version, "at": content.consent.given_at}),
-    );
-    map.insert("id".into(), json!(record.id));
-    map.insert("receipt_no".into(), json!(record.receipt_no));
-    map.insert("form_version".into(), json!(content.form_version));
-    map.insert("rule_set".into(), json!(content.rule_set));
-    map.insert("created_at".into(), json!(content.created_at));
-    let warnings: Vec<&str> = content
-        .warnings_confirmed
-        .iter()
-        .map(|w| w.code.as_str())
-        .collect();
-    map.insert("confirmed_warnings".into(), json!(warnings));
-    map.insert("device_id".into(), json!(device_id));
-    Ok(Value::Object(map))
+    let device = wire::DeviceFields {
+        id: &record.id,
+        receipt_no: record.receipt_no,
+        form_version: content.form_version,
+        rule_set: &content.rule_set,
+        created_at: &content.created_at,
+        consent_text_version: &content.consent.text_version,
+        consent_at: &content.consent.given_at,
+        confirmed_warnings: content
+            .warnings_confirmed
+            .iter()
+            .map(|w| w.code.as_str())
+            .collect(),
+        device_id,
+    };
+    Ok(wire::enrollment_record(enrollment, &device))
 }
 
 /// Whether a pending record is a tombstone (not counted as a sent enrollment).
@@ -68,21 +57,7 @@ mod tests {
     use crate::queue::testing::content;
     use crate::rules::{self, NoLookups};
     use crate::tariff::RuleBook;
-
-    /// The fields the server sets aside before it validates a wire record again
-    /// (`sync-server/src/ingest/records.rs`, `DEVICE_FIELDS`).
-    const SERVER_DEVICE_FIELDS: [&str; 10] = [
-        "id",
-        "receipt_no",
-        "form_version",
-        "rule_set",
-        "created_at",
-        "confirmed_warnings",
-        "device_id",
-        "agent_id",
-        "consent_text_version",
-        "consent_at",
-    ];
+    use serde_json::json;
 
     fn pending(n: u32) -> PendingRecord {
         PendingRecord {
@@ -116,7 +91,7 @@ mod tests {
         let p = pending(2);
         let mut wire = wire_record(&p, "dev-1").unwrap();
         let map = wire.as_object_mut().unwrap();
-        for field in SERVER_DEVICE_FIELDS {
+        for field in wire::DEVICE_FIELDS {
             map.remove(field);
         }
         map.insert("consent".into(), Value::Bool(true));

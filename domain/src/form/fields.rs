@@ -30,6 +30,26 @@ pub const FIELD_KEYS: [&str; 15] = [
     "supersedes",
 ];
 
+/// The fields of [`FIELD_KEYS`] that identify the person (docs/DOMAIN.md §8): masked or left out
+/// where they need not be read, erased on a data subject's request.
+pub const PERSONAL_FIELDS: [&str; 8] = [
+    "nik",
+    "full_name",
+    "birth_place",
+    "birth_date",
+    "sex",
+    "phone",
+    "address",
+    "location",
+];
+
+/// The fields of [`FIELD_KEYS`] but `skip`, in form order.
+pub fn fields_except<'a>(skip: &'a [&'a str]) -> impl Iterator<Item = &'static str> + 'a {
+    FIELD_KEYS
+        .into_iter()
+        .filter(move |key| !skip.contains(key))
+}
+
 /// Name and birth-place and address lengths, in characters (DOMAIN.md §3).
 pub const NAME_LENGTH: (u32, u32) = (2, 100);
 pub const BIRTH_PLACE_LENGTH: (u32, u32) = (1, 60);

@@ -15,7 +15,9 @@ use crate::message::Message;
 use crate::record::FORM_VERSION;
 use crate::tariff::{RuleBook, RuleSet};
 
-pub use fields::{ADDRESS_LENGTH, BIRTH_PLACE_LENGTH, FIELD_KEYS, NAME_LENGTH};
+pub use fields::{
+    fields_except, ADDRESS_LENGTH, BIRTH_PLACE_LENGTH, FIELD_KEYS, NAME_LENGTH, PERSONAL_FIELDS,
+};
 pub use occupation::{is_occupation, is_transport, Occupation, OCCUPATIONS};
 
 /// The whole form, as shells receive it.

@@ -30,9 +30,15 @@ pub enum CodeError {
 
 impl CodeError {
     pub fn code(&self) -> &'static str {
+        self.refusal().code()
+    }
+
+    /// How the server refuses an activation with this code.
+    pub fn refusal(&self) -> crate::protocol::refusal::Refusal {
+        use crate::protocol::refusal::Refusal;
         match self {
-            CodeError::Format => "code.format",
-            CodeError::Check => "code.check",
+            CodeError::Format => Refusal::CodeFormat,
+            CodeError::Check => Refusal::CodeCheck,
         }
     }
 }

@@ -1,9 +1,16 @@
 //! The JSON bodies of the device API besides batches: activation, acknowledgements, downsync and
 //! errors. Field names are contract (docs/PROTOCOL.md).
 
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
 use serde::{Deserialize, Serialize};
 
+use crate::error::DomainError;
 use crate::message::Message;
+use crate::protocol::activation_code;
+use crate::protocol::labels::LABEL_ACTIVATE;
+use crate::protocol::PROTOCOL_VERSION;
+use crate::signer::{self, DeviceSigner};
 
 /// `POST /v1/activate` request. `signature` (base64 DER) is made by the NEW device key over
 /// [`activation_message`]: proof that the device holds the key it registers.
@@ -15,6 +22,33 @@ pub struct ActivationRequest {
     pub public_key: String,
     pub app_version: String,
     pub signature: String,
+}
+
+impl ActivationRequest {
+    /// The activation request for `code`, proven by `signer`'s key: the signature is over the
+    /// code's normalized form (the code itself when it has none: the server then refuses it as
+    /// mistyped) and the public key, in the activation context. The one way every client (the
+    /// device, the simulated devices, the tests and the load driver) builds it.
+    pub fn signed(
+        code: &str,
+        signer: &dyn DeviceSigner,
+        app_version: &str,
+    ) -> Result<ActivationRequest, DomainError> {
+        let normalized = activation_code::normalize(code).unwrap_or_else(|_| code.to_string());
+        let public_key = signer.public_key()?;
+        let proof = signer::sign_in_context(
+            signer,
+            LABEL_ACTIVATE,
+            &activation_message(&normalized, &public_key),
+        )?;
+        Ok(ActivationRequest {
+            v: PROTOCOL_VERSION,
+            code: code.to_string(),
+            public_key: B64.encode(&public_key),
+            app_version: app_version.to_string(),
+            signature: B64.encode(proof),
+        })
+    }
 }
 
 /// The bytes signed for activation: `normalized code ‖ 0x00 ‖ public key`.

@@ -5,9 +5,11 @@
 //! - [`envelope`]: signed server responses (`{payload, signature, key}`).
 //! - [`labels`]: the context label of every signature.
 //! - [`messages`]: activation, acknowledgement, downsync and error bodies.
+//! - [`refusal`]: every refusal of the device API: code, HTTP status, text.
 //! - [`downsync`]: signed device requests, the downsync payload, NIK tags.
 //! - [`activation_code`]: one-time activation codes (generation, check character, normalization).
 //! - [`rotation`]: server key rotations and which server keys a device trusts.
+//! - [`wire`]: the wire record of an enrollment or a tombstone, and its field lists.
 
 pub mod activation_code;
 pub mod activation_target;
@@ -16,7 +18,9 @@ pub mod downsync;
 pub mod envelope;
 pub mod labels;
 pub mod messages;
+pub mod refusal;
 pub mod rotation;
+pub mod wire;
 
 use ring::digest;
 

@@ -14,7 +14,6 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -24,6 +23,7 @@ use perisai_domain::protocol::labels::LABEL_ACTIVATE;
 use perisai_domain::protocol::messages::{
     activation_message, ActivationRequest, ActivationResponse,
 };
+use perisai_domain::protocol::refusal::Refusal;
 use perisai_domain::signer::{self, PUBLIC_KEY_LEN};
 use sqlx::AnyConnection;
 
@@ -73,15 +73,15 @@ pub async fn activate(
 }
 
 async fn run(state: &AppState, addr: &str, body: Body) -> Result<Response, ApiError> {
-    let bytes = read_body(body, state.config.json_body_limit, "request.too_large").await?;
-    let request: ActivationRequest = super::from_json(&bytes)
-        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "activation.malformed"))?;
+    let bytes = read_body(body, state.config.json_body_limit, Refusal::RequestTooLarge).await?;
+    let request: ActivationRequest =
+        super::from_json(&bytes).map_err(|_| ApiError::refuse(Refusal::ActivationMalformed))?;
     if !version_supported(request.v) {
         return Err(ApiError::upgrade_required(&state.config.min_app_version));
     }
-    let code = activation_code::normalize(&request.code)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.code()))?;
-    let malformed = || ApiError::new(StatusCode::BAD_REQUEST, "activation.malformed");
+    let code =
+        activation_code::normalize(&request.code).map_err(|e| ApiError::refuse(e.refusal()))?;
+    let malformed = || ApiError::refuse(Refusal::ActivationMalformed);
     let public_key = B64.decode(&request.public_key).map_err(|_| malformed())?;
     if public_key.len() != PUBLIC_KEY_LEN || public_key[0] != 4 {
         return Err(malformed());
@@ -104,7 +104,7 @@ async fn run(state: &AppState, addr: &str, body: Body) -> Result<Response, ApiEr
     }
     let code_hash = state.keys.code_hash(&code);
     let Some(first) = find_code(&mut conn, &code_hash).await? else {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "code.invalid"));
+        return Err(ApiError::refuse(Refusal::CodeInvalid));
     };
     rate::give_back(&mut conn, UNKNOWN_CODE_SCOPE, addr, HOUR_MS).await?;
     let mut found = Some(first);
@@ -115,11 +115,11 @@ async fn run(state: &AppState, addr: &str, body: Body) -> Result<Response, ApiEr
             Some(row) => row,
             None => match find_code(&mut conn, &code_hash).await? {
                 Some(row) => row,
-                None => return Err(ApiError::new(StatusCode::FORBIDDEN, "code.invalid")),
+                None => return Err(ApiError::refuse(Refusal::CodeInvalid)),
             },
         };
         if row.failed_tries >= state.config.code_max_tries {
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "code.locked"));
+            return Err(ApiError::refuse(Refusal::CodeLocked));
         }
         if row.used_ms.is_some() {
             let same_key = row.public_key.as_deref() == Some(public_key.as_slice());
@@ -130,21 +130,18 @@ async fn run(state: &AppState, addr: &str, body: Body) -> Result<Response, ApiEr
                         tracing::info!(device = %device.id, "activation retried; same binding");
                         respond(state, &mut conn, &device).await
                     }
-                    _ => Err(ApiError::new(StatusCode::FORBIDDEN, "code.used")),
+                    _ => Err(ApiError::refuse(Refusal::CodeUsed)),
                 };
             }
             count_wrong_try(&mut conn, &code_hash).await?;
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "code.used"));
+            return Err(ApiError::refuse(Refusal::CodeUsed));
         }
         if now_ms() > row.expires_ms {
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "code.expired"));
+            return Err(ApiError::refuse(Refusal::CodeExpired));
         }
         if !proof_ok {
             count_wrong_try(&mut conn, &code_hash).await?;
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "activation.signature",
-            ));
+            return Err(ApiError::refuse(Refusal::ActivationSignature));
         }
         let agent_status: Option<String> =
             sqlx::query_scalar("SELECT status FROM agents WHERE id = $1")
@@ -152,7 +149,7 @@ async fn run(state: &AppState, addr: &str, body: Body) -> Result<Response, ApiEr
                 .fetch_optional(&mut *conn)
                 .await?;
         if agent_status.as_deref() != Some("active") {
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "agent.inactive"));
+            return Err(ApiError::refuse(Refusal::AgentInactive));
         }
         // The binding takes its own connection: hold none meanwhile (no pool starvation).
         drop(conn);
@@ -163,7 +160,7 @@ async fn run(state: &AppState, addr: &str, body: Body) -> Result<Response, ApiEr
             return respond(state, &mut conn, &device).await;
         }
     }
-    Err(ApiError::new(StatusCode::FORBIDDEN, "code.used"))
+    Err(ApiError::refuse(Refusal::CodeUsed))
 }
 
 async fn find_code(
@@ -246,7 +243,7 @@ async fn bind(
     .await;
     match inserted {
         Err(e) if is_unique_violation(&e) => {
-            return Err(ApiError::new(StatusCode::CONFLICT, "key.in_use"));
+            return Err(ApiError::refuse(Refusal::KeyInUse));
         }
         other => {
             other?;

@@ -20,6 +20,7 @@ use perisai_domain::protocol::downsync::DeviceCommand;
 use perisai_domain::protocol::envelope::SignedEnvelope;
 use perisai_domain::protocol::labels::LABEL_DOWNSYNC;
 use perisai_domain::protocol::messages::RecordStatus;
+use perisai_domain::protocol::refusal::Refusal;
 use perisai_domain::protocol::MAX_BATCH_BYTES;
 use perisai_domain::seal::Purpose;
 use sqlx::AnyConnection;
@@ -69,7 +70,7 @@ async fn check_and_store(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Outcome, ApiError> {
-    let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "batch.too_large");
+    let too_large = || ApiError::refuse(Refusal::BatchTooLarge);
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -77,7 +78,7 @@ async fn check_and_store(
     if declared.is_some_and(|n| n > MAX_BATCH_BYTES) {
         return Err(too_large());
     }
-    let bytes = read_body(body, MAX_BATCH_BYTES, "batch.too_large").await?;
+    let bytes = read_body(body, MAX_BATCH_BYTES, Refusal::BatchTooLarge).await?;
     let batch = match FrozenBatch::parse(&bytes) {
         Ok(batch) => batch,
         Err(BatchError::TooLarge) => return Err(too_large()),
@@ -86,7 +87,7 @@ async fn check_and_store(
                 Some(v) if !version_supported(v) => {
                     ApiError::upgrade_required(&state.config.min_app_version)
                 }
-                _ => ApiError::new(StatusCode::BAD_REQUEST, "batch.malformed"),
+                _ => ApiError::refuse(Refusal::BatchMalformed),
             })
         }
     };
@@ -97,7 +98,7 @@ async fn check_and_store(
     let mut conn = state.db.pool().acquire().await?;
     let found = devices::find(&mut conn, &batch.header.device_id).await?;
     let Some(device) = found else {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "device.unknown"));
+        return Err(ApiError::refuse(Refusal::DeviceUnknown));
     };
     if !device.is_active() {
         if batch.signature_valid(&device.public_key) {
@@ -108,11 +109,11 @@ async fn check_and_store(
         ));
     }
     if !batch.signature_valid(&device.public_key) {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "batch.signature"));
+        return Err(ApiError::refuse(Refusal::BatchSignature));
     }
     batch
         .check_body_hash()
-        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "batch.body_hash"))?;
+        .map_err(|_| ApiError::refuse(Refusal::BatchBodyHash))?;
     drop(conn);
 
     // Stored as a signed 64-bit integer, and counted from 1: anything else is refused, never
@@ -120,7 +121,7 @@ async fn check_and_store(
     let seq = i64::try_from(batch.header.seq)
         .ok()
         .filter(|seq| *seq >= 1)
-        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "seq.range"))?;
+        .ok_or_else(|| ApiError::refuse(Refusal::SeqRange))?;
     let batch_hash = batch.batch_hash();
     let mut device = device;
     // A race with another instance storing the same seq is settled by the unique key; then we
@@ -240,7 +241,7 @@ async fn fork(
     )
     .await?;
     tracing::warn!(device = %device.id, seq, "seq.fork");
-    Ok(ApiError::new(StatusCode::CONFLICT, "seq.fork"))
+    Ok(ApiError::refuse(Refusal::SeqFork))
 }
 
 /// 429 when the device stored `batches_per_minute` batches in the last minute (counted from the

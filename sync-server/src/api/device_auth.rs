@@ -3,13 +3,14 @@
 //! `perisai/v1/request`. No bearer secret exists. The signature is checked before the nonce is
 //! used up, so a forged request cannot burn a device's nonces.
 
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use perisai_domain::protocol::downsync::{
     request_message, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE,
 };
 use perisai_domain::protocol::labels::LABEL_REQUEST;
+use perisai_domain::protocol::refusal::Refusal;
 use perisai_domain::signer::{self};
 
 use super::batches::wipe_command;
@@ -27,12 +28,12 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// The active device a request names; 403 `device.unknown`, or 403 `device.revoked` with a wipe.
 pub async fn named_device(state: &AppState, headers: &HeaderMap) -> Result<Device, ApiError> {
-    let unsigned = || ApiError::new(StatusCode::UNAUTHORIZED, "request.unsigned");
+    let unsigned = || ApiError::refuse(Refusal::RequestUnsigned);
     let device_id = header(headers, HEADER_DEVICE).ok_or_else(unsigned)?;
     let mut conn = state.db.pool().acquire().await?;
     let device = devices::find(&mut conn, device_id)
         .await?
-        .ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "device.unknown"))?;
+        .ok_or_else(|| ApiError::refuse(Refusal::DeviceUnknown))?;
     if !device.is_active() {
         return Err(ApiError::revoked(
             wipe_command(state, &mut conn, &device).await?,
@@ -50,10 +51,10 @@ pub async fn verify(
     body: &[u8],
 ) -> Result<Device, ApiError> {
     let device = named_device(state, headers).await?;
-    let unsigned = || ApiError::new(StatusCode::UNAUTHORIZED, "request.unsigned");
+    let unsigned = || ApiError::refuse(Refusal::RequestUnsigned);
     let nonce = header(headers, HEADER_NONCE).ok_or_else(unsigned)?;
     let signature = header(headers, HEADER_SIGNATURE).ok_or_else(unsigned)?;
-    let bad_signature = || ApiError::new(StatusCode::UNAUTHORIZED, "request.signature");
+    let bad_signature = || ApiError::refuse(Refusal::RequestSignature);
     let signature = B64.decode(signature).map_err(|_| bad_signature())?;
     let message = request_message(method, path, body, nonce);
     if !signer::verify_in_context(&device.public_key, LABEL_REQUEST, &message, &signature) {
@@ -61,7 +62,7 @@ pub async fn verify(
     }
     let mut conn = state.db.pool().acquire().await?;
     if !nonces::consume(&mut conn, &device.id, nonce).await? {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "request.nonce"));
+        return Err(ApiError::refuse(Refusal::RequestNonce));
     }
     Ok(device)
 }

@@ -12,12 +12,13 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use perisai_domain::protocol::downsync::{
     DownsyncRequest, DownsyncResponse, NonceResponse, HEADER_NONCE,
 };
 use perisai_domain::protocol::labels::LABEL_DOWNSYNC;
+use perisai_domain::protocol::refusal::Refusal;
 use serde::Serialize;
 
 use super::{device_auth, read_body, signed_ok};
@@ -63,7 +64,7 @@ pub async fn downsync(State(state): State<AppState>, headers: HeaderMap, body: B
 }
 
 async fn run(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Response, ApiError> {
-    let bytes = read_body(body, state.config.json_body_limit, "request.too_large").await?;
+    let bytes = read_body(body, state.config.json_body_limit, Refusal::RequestTooLarge).await?;
     let device = device_auth::verify(state, "POST", "/v1/downsync", headers, &bytes).await?;
     // The nonce the request was signed with (verified and spent above), echoed in the answer.
     let request_nonce = headers
@@ -73,11 +74,10 @@ async fn run(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Respon
     let request: DownsyncRequest = if bytes.is_empty() {
         DownsyncRequest::default()
     } else {
-        super::from_json(&bytes)
-            .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "request.malformed"))?
+        super::from_json(&bytes).map_err(|_| ApiError::refuse(Refusal::RequestMalformed))?
     };
-    let from = Cursor::parse(&request.cursor)
-        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "cursor.invalid"))?;
+    let from =
+        Cursor::parse(&request.cursor).ok_or_else(|| ApiError::refuse(Refusal::CursorInvalid))?;
     if !request.cash.is_empty() {
         let sender = cash::Sender {
             branch: &device.branch,

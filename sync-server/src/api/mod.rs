@@ -22,6 +22,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use perisai_domain::protocol::refusal::Refusal;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -39,11 +40,11 @@ pub fn routes() -> Router<AppState> {
         .route("/openapi.json", get(ops::openapi))
 }
 
-/// Reads a whole body, refusing more than `limit` bytes (413, `too_large_code`).
-pub async fn read_body(body: Body, limit: usize, too_large_code: &str) -> Result<Bytes, ApiError> {
+/// Reads a whole body, refusing more than `limit` bytes (`too_large`: a 413 refusal).
+pub async fn read_body(body: Body, limit: usize, too_large: Refusal) -> Result<Bytes, ApiError> {
     axum::body::to_bytes(body, limit)
         .await
-        .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, too_large_code))
+        .map_err(|_| ApiError::refuse(too_large))
 }
 
 /// Reads a JSON request body into `T`. JSON has one kind of number, so `1.0` is the integer 1 (and

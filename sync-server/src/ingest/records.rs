@@ -24,25 +24,7 @@ use serde_json::Value;
 
 use crate::keys::{KeyError, ServerKeys};
 
-/// Fields the device adds to an enrollment; they are not validated as form fields.
-pub const DEVICE_FIELDS: [&str; 10] = [
-    "id",
-    "receipt_no",
-    "form_version",
-    "rule_set",
-    "created_at",
-    "confirmed_warnings",
-    "device_id",
-    "agent_id",
-    "consent_text_version",
-    "consent_at",
-];
-
-/// The only fields of a tombstone: a record the agent withdrew before it was ever sent travels as
-/// `{"id", "receipt_no", "created_at", "device_id", "withdrawn": true}`, nothing personal, so
-/// that its receipt number is accounted for (docs/PROTOCOL.md).
-pub const TOMBSTONE_FIELDS: [&str; 5] =
-    ["id", "receipt_no", "created_at", "device_id", "withdrawn"];
+pub use perisai_domain::protocol::wire::{DEVICE_FIELDS, TOMBSTONE_FIELDS};
 
 /// Whether `id` is a record id as the protocol documents it (docs/PROTOCOL.md): a UUID in its
 /// 36-character hyphenated form. Anything else (control characters, path pieces, other

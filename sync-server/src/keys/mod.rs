@@ -13,7 +13,7 @@
 //! Every server instance sharing a database must share the key folder (or its secret store).
 
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
@@ -22,6 +22,7 @@ use perisai_domain::protocol::key_fingerprint;
 use perisai_domain::protocol::labels::{LABEL_ACK, LABEL_DOWNSYNC};
 use perisai_domain::protocol::rotation::ROTATIONS_MEMBER;
 use perisai_domain::seal::{DataKey, Purpose, Sealer};
+use perisai_domain::secret_file::{self, Created};
 use perisai_domain::signer::{DeviceSigner, SoftwareSigner};
 use ring::hkdf;
 use ring::hmac;
@@ -387,29 +388,12 @@ fn read_or_create_secret(path: &Path) -> Result<Secret, KeyError> {
         Err(e) => return Err(KeyError::Io(format!("read secret: {:?}", e.kind()))),
     }
     let secret: Secret = Zeroizing::new(random_bytes::<SECRET_LEN>()?.to_vec());
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    let written = {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        options.open(&tmp).and_then(|mut f| {
-            f.write_all(&secret)?;
-            f.sync_all()
-        })
-    };
-    if let Err(e) = written {
-        let _ = fs::remove_file(&tmp);
-        return Err(KeyError::Io(format!("write secret: {:?}", e.kind())));
-    }
-    let linked = fs::hard_link(&tmp, path);
-    let _ = fs::remove_file(&tmp);
-    match linked {
-        Ok(()) => Ok(secret),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+    match secret_file::create_owner_only(path, &secret)
+        .map_err(|e| KeyError::Io(format!("store secret: {:?}", e.kind())))?
+    {
+        Created::New => Ok(secret),
+        // Another instance created it meanwhile: its secret wins.
+        Created::AlreadyThere => {
             let bytes =
                 fs::read(path).map_err(|e| KeyError::Io(format!("read secret: {:?}", e.kind())))?;
             if bytes.len() == SECRET_LEN {
@@ -420,7 +404,6 @@ fn read_or_create_secret(path: &Path) -> Result<Secret, KeyError> {
                 ))
             }
         }
-        Err(e) => Err(KeyError::Io(format!("store secret: {:?}", e.kind()))),
     }
 }
 

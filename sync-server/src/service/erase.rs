@@ -32,16 +32,7 @@ use crate::keys::ServerKeys;
 pub const ERASED_NAME: &str = "[DIHAPUS / ERASED]";
 
 /// The normalized fields that identify the person: emptied (or nulled) by erasure.
-pub const PERSONAL_FIELDS: [&str; 8] = [
-    "nik",
-    "full_name",
-    "birth_place",
-    "birth_date",
-    "sex",
-    "phone",
-    "address",
-    "location",
-];
+pub use perisai_domain::form::PERSONAL_FIELDS;
 
 /// What `erase` did.
 #[derive(Debug, PartialEq, Eq)]

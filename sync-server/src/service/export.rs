@@ -9,9 +9,10 @@ use super::content::StoredContent;
 use super::{Result, ServiceError, CLI_ACTOR};
 use crate::db::{audit, col, rfc3339, Db};
 use crate::keys::ServerKeys;
+use perisai_domain::form::fields_except;
 
-/// The columns, in order. The first six are the contract of ARCHITECTURE.md §7.
-pub const COLUMNS: [&str; 19] = [
+/// The first columns, in order; the first six are the contract of ARCHITECTURE.md §7.
+const LEADING: [&str; 7] = [
     "id",
     "nik",
     "full_name",
@@ -19,19 +20,19 @@ pub const COLUMNS: [&str; 19] = [
     "device_id",
     "status",
     "receipt_no",
-    "enrolled_on",
-    "birth_place",
-    "birth_date",
-    "sex",
-    "phone",
-    "address",
-    "occupation",
-    "monthly_income",
-    "programs",
-    "payment_months",
-    "supersedes",
-    "received_at",
 ];
+/// Form fields without a column of their own: the NIK and the name lead; consent and location
+/// are not for a spreadsheet; `supersedes` is the row's own column, after the form fields.
+const NOT_FORM_COLUMNS: [&str; 5] = ["nik", "full_name", "consent", "location", "supersedes"];
+
+/// The columns, in order: [`LEADING`], the record's other form fields in form order, then
+/// `supersedes` and `received_at`.
+pub fn columns() -> Vec<&'static str> {
+    let mut columns = LEADING.to_vec();
+    columns.extend(fields_except(&NOT_FORM_COLUMNS));
+    columns.extend(["supersedes", "received_at"]);
+    columns
+}
 
 /// Writes the branch's records as CSV to `out`; returns the number of rows.
 pub async fn export_csv(
@@ -70,7 +71,8 @@ pub async fn export_csv_as<W: Write + ?Sized>(
     .await?;
     let mut writer = csv::Writer::from_writer(out);
     let io = |e: csv::Error| ServiceError::Io(format!("writing the export failed: {e}"));
-    writer.write_record(COLUMNS).map_err(io)?;
+    let columns = columns();
+    writer.write_record(&columns).map_err(io)?;
     for row in &rows {
         let id: String = col(row, "id")?;
         let sealed: Vec<u8> = col(row, "content")?;
@@ -78,27 +80,19 @@ pub async fn export_csv_as<W: Write + ?Sized>(
         let field = |name: &str| -> String { content.text(name, ",") };
         let receipt: Option<i64> = col(row, "receipt_no")?;
         let supersedes: Option<String> = col(row, "supersedes")?;
-        let cells = [
-            id.clone(),
-            field("nik"),
-            field("full_name"),
-            col(row, "agent_id")?,
-            col(row, "device_id")?,
-            col(row, "status")?,
-            receipt.map(|r| r.to_string()).unwrap_or_default(),
-            field("enrolled_on"),
-            field("birth_place"),
-            field("birth_date"),
-            field("sex"),
-            field("phone"),
-            field("address"),
-            field("occupation"),
-            field("monthly_income"),
-            field("programs"),
-            field("payment_months"),
-            supersedes.unwrap_or_default(),
-            rfc3339(col(row, "received_ms")?),
-        ];
+        let cells = columns
+            .iter()
+            .map(|column| -> Result<String> {
+                Ok(match *column {
+                    "id" => id.clone(),
+                    "agent_id" | "device_id" | "status" => col(row, column)?,
+                    "receipt_no" => receipt.map(|r| r.to_string()).unwrap_or_default(),
+                    "supersedes" => supersedes.clone().unwrap_or_default(),
+                    "received_at" => rfc3339(col(row, "received_ms")?),
+                    form_field => field(form_field),
+                })
+            })
+            .collect::<Result<Vec<String>>>()?;
         writer
             .write_record(cells.iter().map(|c| neutralise(c).into_owned()))
             .map_err(io)?;

@@ -10,23 +10,14 @@ use super::i18n::{self, Lang};
 use super::WebError;
 use crate::keys::ServerKeys;
 use crate::service::content::StoredContent;
+use perisai_domain::form::fields_except;
 pub use perisai_domain::rules::nik::mask_nik;
 
-/// The fields a page lists, in order (the NIK is shown apart, masked).
-pub const FIELDS: [&str; 12] = [
-    "full_name",
-    "birth_place",
-    "birth_date",
-    "sex",
-    "phone",
-    "address",
-    "occupation",
-    "monthly_income",
-    "programs",
-    "payment_months",
-    "enrolled_on",
-    "location",
-];
+/// The fields a page lists: the form's, in form order, but the NIK (shown apart, masked), the
+/// consent (every stored record has it) and `supersedes` (shown as the correction's link).
+fn listed_fields() -> impl Iterator<Item = &'static str> {
+    fields_except(&["nik", "consent", "supersedes"])
+}
 
 /// One labelled value.
 pub struct Field {
@@ -100,10 +91,9 @@ impl Content {
         }
     }
 
-    /// The labelled fields of [`FIELDS`].
+    /// The labelled fields of [`listed_fields`].
     pub fn fields(&self, lang: Lang) -> Vec<Field> {
-        FIELDS
-            .iter()
+        listed_fields()
             .map(|name| Field {
                 label: label(lang, name),
                 value: self.display(name, lang),
@@ -121,7 +111,7 @@ impl Content {
                 new: mask_nik(&self.nik()),
             });
         }
-        for name in FIELDS {
+        for name in listed_fields() {
             let (old, new) = (older.display(name, lang), self.display(name, lang));
             if old != new {
                 changes.push(Change {

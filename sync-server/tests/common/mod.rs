@@ -12,7 +12,6 @@ use axum::http::{HeaderMap, Request, StatusCode};
 use axum::Router;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use perisai_core::protocol::activation_code;
 use perisai_core::protocol::batch::{deflate_records, freeze, BatchHeader};
 use perisai_core::protocol::downsync::{
     request_message, DownsyncResponse, NonceResponse, HEADER_DEVICE, HEADER_NONCE, HEADER_SIGNATURE,
@@ -20,9 +19,7 @@ use perisai_core::protocol::downsync::{
 use perisai_core::protocol::envelope::SignedEnvelope;
 use perisai_core::protocol::genesis_hash;
 use perisai_core::protocol::labels::{LABEL_ACK, LABEL_ACTIVATE, LABEL_DOWNSYNC};
-use perisai_core::protocol::messages::{
-    activation_message, Ack, ActivationRequest, ActivationResponse,
-};
+use perisai_core::protocol::messages::{Ack, ActivationRequest, ActivationResponse};
 use perisai_core::signer::{self, DeviceSigner, SoftwareSigner};
 use perisai_server::config::Config;
 use perisai_server::db::Db;
@@ -251,22 +248,7 @@ pub fn post_bytes(path: &str, body: Vec<u8>) -> Request<Body> {
 
 /// An activation request for `code`, proven by `signer`.
 pub fn activation_request(code: &str, signer: &SoftwareSigner) -> Value {
-    let normalized = activation_code::normalize(code).unwrap_or_else(|_| code.to_string());
-    let public_key = signer.public_key().unwrap();
-    let proof = signer::sign_in_context(
-        signer,
-        LABEL_ACTIVATE,
-        &activation_message(&normalized, &public_key),
-    )
-    .unwrap();
-    serde_json::to_value(ActivationRequest {
-        v: 1,
-        code: code.to_string(),
-        public_key: B64.encode(&public_key),
-        app_version: "0.1.0".into(),
-        signature: B64.encode(proof),
-    })
-    .unwrap()
+    serde_json::to_value(ActivationRequest::signed(code, signer, "0.1.0").unwrap()).unwrap()
 }
 
 /// A simulated device: its key, its chain and its last nonce.
