@@ -61,3 +61,11 @@ pub const ALL: [&str; 28] = [
     ENROLLED_ON_FORMAT,
     SUPERSEDES_INVALID,
 ];
+
+/// A text that is not in its field's format: `code` is the field's `*.format` code
+/// ([`NIK_FORMAT`], [`PHONE_FORMAT`], [`NAME_FORMAT`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{code}")]
+pub struct FormatError {
+    pub code: &'static str,
+}

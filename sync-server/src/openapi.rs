@@ -6,6 +6,7 @@
 //! schema-driven fuzzer (`scripts/api-fuzz.sh`, schemathesis) checks not only the status but the
 //! code of every error it provokes against this document.
 
+use perisai_domain::protocol::downsync::Decision;
 use serde_json::{json, Value};
 
 /// The document.
@@ -29,6 +30,7 @@ pub fn document() -> Value {
     };
     // The whole-request deadline (`api::router`'s timeout layer): a plain 408 with no body.
     let deadline = || json!({"description": "The request did not complete within the server's deadline (a slow upload or a stalled database)."});
+    let decisions: Vec<&str> = Decision::ALL.iter().map(|d| d.as_str()).collect();
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -185,7 +187,7 @@ pub fn document() -> Value {
                     "request_nonce": {"type": "string", "description": "the nonce the request was signed with: binds the answer to its request"},
                     "cursor": {"type": "string"}, "nonce": {"type": "string"}, "more": {"type": "boolean"},
                     "decisions": {"type": "array", "items": {"type": "object", "properties": {
-                        "record_id": {"type": "string"}, "decision": {"type": "string", "enum": ["approved", "rejected", "has_issues"]},
+                        "record_id": {"type": "string"}, "decision": {"type": "string", "enum": decisions},
                         "reason": {"type": "string"}, "decided_at": {"type": "string", "format": "date-time"}}}},
                     "nik_tag_deltas": {"$ref": "#/components/schemas/NikTagList"},
                     "rule_sets": {"type": "array", "items": {"type": "object"}},

@@ -29,7 +29,9 @@ use serde::Deserialize;
 use super::state::{self, Identity};
 use crate::error::CoreError;
 use crate::incentive::{device as incentive_store, Statement};
-use crate::protocol::downsync::{DecisionItem, DeviceCommand, NikTagList};
+use crate::protocol::downsync::{
+    Decision as WireDecision, DecisionItem, DeviceCommand, NikTagList,
+};
 use crate::queue::{
     apply_decision_in, apply_payment_code_in, apply_payment_confirmed_in, rfc3339, Decision,
 };
@@ -95,16 +97,15 @@ fn skip_refusals<T>(result: Result<T, CoreError>) -> Result<Option<T>, CoreError
 
 /// The device-side decision of a server decision item; `None` for one this build does not know.
 pub fn decision_of(item: &DecisionItem) -> Option<Decision> {
-    match item.decision.as_str() {
-        "approved" => Some(Decision::Approved),
-        "has_issues" => Some(Decision::HasIssues {
+    Some(match WireDecision::parse(&item.decision)? {
+        WireDecision::Approved => Decision::Approved,
+        WireDecision::HasIssues => Decision::HasIssues {
             comment: item.reason.clone(),
-        }),
-        "rejected" => Some(Decision::RejectedByReview {
+        },
+        WireDecision::Rejected => Decision::RejectedByReview {
             reason: item.reason.clone(),
-        }),
-        _ => None,
-    }
+        },
+    })
 }
 
 /// Applies a branch tag list or delta: a new key replaces the list, then its tags are added.

@@ -100,11 +100,45 @@ pub struct CashItem {
     pub collected_at: String,
 }
 
-/// A supervisor's decision on one of the agent's records (DOMAIN.md §8).
+/// A supervisor's decision on a record (docs/DOMAIN.md §8), as the wire and the server's
+/// database name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Decision {
+    Approved,
+    Rejected,
+    HasIssues,
+}
+
+impl Decision {
+    /// Every decision.
+    pub const ALL: [Decision; 3] = [Decision::Approved, Decision::Rejected, Decision::HasIssues];
+
+    /// `approved`, `rejected` or `has_issues`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Decision::Approved => "approved",
+            Decision::Rejected => "rejected",
+            Decision::HasIssues => "has_issues",
+        }
+    }
+
+    /// The decision named `text`, if it is one.
+    pub fn parse(text: &str) -> Option<Decision> {
+        Decision::ALL.into_iter().find(|d| d.as_str() == text)
+    }
+
+    /// Whether the supervisor must say why (the agent has to act on it).
+    pub const fn needs_reason(self) -> bool {
+        !matches!(self, Decision::Approved)
+    }
+}
+
+/// A supervisor's decision on one of the agent's records (docs/DOMAIN.md §8).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionItem {
     pub record_id: String,
-    /// `approved`, `rejected` or `has_issues`.
+    /// A [`Decision`]'s name; kept as text so a decision a newer server adds is skipped by an
+    /// older device, not refused with the whole downsync.
     pub decision: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,

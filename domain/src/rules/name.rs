@@ -5,6 +5,7 @@
 //! Typographic apostrophes (`’`, as phone keyboards type them) count as `'`, so "Ma’ruf" is
 //! accepted and stored as "MA'RUF".
 
+use crate::codes::FormatError;
 use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 
 use super::nfc::{nfc, nfc_owned};
@@ -18,9 +19,12 @@ pub fn normalize(text: &str) -> String {
     nfc_owned(spaced.to_uppercase())
 }
 
-/// `Ok(stored form)`, or `Err(())` = `name.format`.
-#[allow(clippy::result_unit_err)]
-pub fn parse(text: &str) -> Result<String, ()> {
+const FORMAT: FormatError = FormatError {
+    code: crate::codes::NAME_FORMAT,
+};
+
+/// `Ok(stored form)`, or `name.format`.
+pub fn parse(text: &str) -> Result<String, FormatError> {
     let typed = collapse(text);
     let stored = nfc_owned(typed.to_uppercase());
     // Both what was typed and what is stored must pass, so a stored name always validates again
@@ -28,7 +32,7 @@ pub fn parse(text: &str) -> Result<String, ()> {
     if allowed(&typed) && (stored == typed || allowed(&stored)) {
         Ok(stored)
     } else {
-        Err(())
+        Err(FORMAT)
     }
 }
 
@@ -133,21 +137,21 @@ mod tests {
             "--",
             ". .",
         ] {
-            assert_eq!(parse(bad), Err(()), "{bad}");
+            assert_eq!(parse(bad), Err(FORMAT), "{bad}");
         }
     }
 
     #[test]
     fn length_is_2_to_100_characters_after_collapsing() {
-        assert_eq!(parse("A"), Err(()));
-        assert_eq!(parse(" A  "), Err(()));
+        assert_eq!(parse("A"), Err(FORMAT));
+        assert_eq!(parse(" A  "), Err(FORMAT));
         assert!(parse("Al").is_ok());
         assert!(parse(&"a".repeat(100)).is_ok());
-        assert_eq!(parse(&"a".repeat(101)), Err(()));
+        assert_eq!(parse(&"a".repeat(101)), Err(FORMAT));
         let spaced = format!("{}    {}", "a".repeat(49), "b".repeat(50));
         assert!(parse(&spaced).is_ok());
         // ß becomes SS when upper-cased: 60 ß are 120 stored characters.
-        assert_eq!(parse(&"ß".repeat(60)), Err(()));
+        assert_eq!(parse(&"ß".repeat(60)), Err(FORMAT));
     }
 
     #[test]
@@ -168,19 +172,21 @@ mod tests {
         use unicode_normalization::UnicodeNormalization;
         use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 
+        use crate::codes::FormatError;
         use crate::form::NAME_LENGTH;
+        use crate::rules::name::FORMAT;
 
         pub fn normalize(text: &str) -> String {
             collapse(text).to_uppercase().nfc().collect()
         }
 
-        pub fn parse(text: &str) -> Result<String, ()> {
+        pub fn parse(text: &str) -> Result<String, FormatError> {
             let typed = collapse(text);
             let stored: String = typed.to_uppercase().nfc().collect();
             if allowed(&typed) && allowed(&stored) {
                 Ok(stored)
             } else {
-                Err(())
+                Err(FORMAT)
             }
         }
 

@@ -6,6 +6,7 @@
 //! province is never derived from a NIK (codes 91–96 were re-assigned when Papua was split): only
 //! membership of the set of codes is checked.
 
+use crate::codes::FormatError;
 use chrono::NaiveDate;
 
 use super::codes;
@@ -22,14 +23,17 @@ pub fn strip_separators(text: &str) -> String {
         .collect()
 }
 
-/// `Err(())` = `nik.format`: not exactly 16 digits after stripping separators.
-#[allow(clippy::result_unit_err)]
-pub fn parse(text: &str) -> Result<Nik, ()> {
+const FORMAT: FormatError = FormatError {
+    code: crate::codes::NIK_FORMAT,
+};
+
+/// `nik.format`: not exactly 16 digits after stripping separators.
+pub fn parse(text: &str) -> Result<Nik, FormatError> {
     let digits = strip_separators(text);
     if digits.len() == 16 && digits.bytes().all(|b| b.is_ascii_digit()) {
         Ok(Nik(digits))
     } else {
-        Err(())
+        Err(FORMAT)
     }
 }
 
@@ -144,7 +148,7 @@ mod tests {
             "３２01051708900001",
             "3201051708900001/",
         ] {
-            assert_eq!(parse(bad), Err(()), "{bad}");
+            assert_eq!(parse(bad), Err(FORMAT), "{bad}");
         }
     }
 

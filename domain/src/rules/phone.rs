@@ -3,16 +3,20 @@
 //! matcher, equivalent to that pattern, keeps the submit path free of regex compilation.
 
 use super::nik::strip_separators;
+use crate::codes::FormatError;
 
-/// `Ok(E.164)`, or `Err(())` = `phone.format`.
-#[allow(clippy::result_unit_err)]
-pub fn parse(text: &str) -> Result<String, ()> {
+const FORMAT: FormatError = FormatError {
+    code: crate::codes::PHONE_FORMAT,
+};
+
+/// `Ok(E.164)`, or `phone.format`.
+pub fn parse(text: &str) -> Result<String, FormatError> {
     let compact = strip_separators(text);
     let national = compact
         .strip_prefix("+62")
         .or_else(|| compact.strip_prefix("62"))
         .or_else(|| compact.strip_prefix('0'))
-        .ok_or(())?;
+        .ok_or(FORMAT)?;
     // `national` is `8[1-9][0-9]{6,10}`: 8 to 12 ASCII digits in all.
     let b = national.as_bytes();
     let shaped = (8..=12).contains(&b.len())
@@ -22,7 +26,7 @@ pub fn parse(text: &str) -> Result<String, ()> {
     if shaped {
         Ok(format!("+62{national}"))
     } else {
-        Err(())
+        Err(FORMAT)
     }
 }
 
@@ -42,9 +46,9 @@ mod tests {
     fn length_limits_follow_the_pattern() {
         // 8 + [1-9] + 6 digits is the shortest, + 10 digits the longest.
         assert_eq!(parse("081234567").as_deref(), Ok("+6281234567"));
-        assert_eq!(parse("08123456"), Err(()));
+        assert_eq!(parse("08123456"), Err(FORMAT));
         assert_eq!(parse("0812345678901").as_deref(), Ok("+62812345678901"));
-        assert_eq!(parse("08123456789012"), Err(()));
+        assert_eq!(parse("08123456789012"), Err(FORMAT));
     }
 
     #[test]
@@ -62,7 +66,7 @@ mod tests {
             "+062812345678",
             "０812345678",
         ] {
-            assert_eq!(parse(bad), Err(()), "{bad}");
+            assert_eq!(parse(bad), Err(FORMAT), "{bad}");
         }
     }
 

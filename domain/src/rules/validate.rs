@@ -122,7 +122,7 @@ pub fn validate(
     let nik = check_nik(obj, enrolled_on, &mut found);
     let full_name = found
         .take("full_name", input::text(obj, "full_name"))
-        .and_then(|t| found.take("full_name", name::parse(t).map_err(|()| NAME_FORMAT)));
+        .and_then(|t| found.take("full_name", name::parse(t).map_err(|e| e.code)));
     let birth_place = check_length(
         obj,
         "birth_place",
@@ -136,7 +136,7 @@ pub fn validate(
         .and_then(|t| found.take("sex", parse_sex(t)));
     let phone = found
         .take("phone", input::text(obj, "phone"))
-        .and_then(|t| found.take("phone", phone::parse(t).map_err(|()| PHONE_FORMAT)));
+        .and_then(|t| found.take("phone", phone::parse(t).map_err(|e| e.code)));
     let address = check_length(obj, "address", ADDRESS_LENGTH, ADDRESS_FORMAT, &mut found);
     let occupation = found
         .take("occupation", input::text(obj, "occupation"))
@@ -221,7 +221,7 @@ pub fn validate(
 
 fn check_nik(obj: &Map<String, Value>, on: Option<NaiveDate>, found: &mut Found) -> Option<Nik> {
     let text = found.take("nik", input::text(obj, "nik"))?;
-    let nik = found.take("nik", nik::parse(text).map_err(|()| NIK_FORMAT))?;
+    let nik = found.take("nik", nik::parse(text).map_err(|e| e.code))?;
     for code in nik.problems(on) {
         found.error("nik", code);
     }

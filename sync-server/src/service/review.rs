@@ -12,7 +12,7 @@ use super::{Result, ServiceError, CLI_ACTOR};
 use crate::db::{audit, col, now_ms, Db};
 use crate::keys::ServerKeys;
 
-pub const DECISIONS: [&str; 3] = ["approved", "rejected", "has_issues"];
+pub use perisai_domain::protocol::downsync::Decision;
 
 /// Records a decision; returns the decision's id.
 pub async fn decide(
@@ -24,13 +24,13 @@ pub async fn decide(
     branch: Option<&str>,
     actor: &str,
 ) -> Result<String> {
-    if !DECISIONS.contains(&decision) {
+    let Some(kind) = Decision::parse(decision) else {
         return Err(ServiceError::Invalid(
             "decision must be approved, rejected or has_issues".into(),
         ));
-    }
+    };
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-    if decision != "approved" && reason.is_none() {
+    if kind.needs_reason() && reason.is_none() {
         return Err(ServiceError::Invalid(format!(
             "a {decision} decision needs --reason"
         )));

@@ -6,7 +6,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use crate::db::col;
-use crate::service::review::{decide, DECISIONS};
+use crate::service::review::{decide, Decision};
 use crate::service::ServiceError;
 use crate::state::AppState;
 use crate::web::scope::Sql;
@@ -61,7 +61,7 @@ pub async fn batch_decision(
 
 /// The message key for a decision form that cannot be right, if any.
 pub(super) fn check_decision(form: &DecisionForm) -> Option<&'static str> {
-    if !DECISIONS.contains(&form.decision.as_str()) {
+    if Decision::parse(&form.decision).is_none() {
         return Some("invalid");
     }
     if form.decision != "approved" && form.reason.trim().is_empty() {
@@ -161,13 +161,13 @@ pub async fn reverse(
     let (user, form) = (posted.user, posted.form);
     let status = scoped_status(&state, &user, &branch, &id).await?;
     let page = format!("/enrollments/{}/{}", path_part(&branch), path_part(&id));
-    if !DECISIONS.contains(&form.decision.as_str()) {
+    if Decision::parse(&form.decision).is_none() {
         return Ok(see_other(&with_msg(&page, "invalid")));
     }
     if form.reason.trim().is_empty() {
         return Ok(see_other(&with_msg(&page, "need_reason")));
     }
-    if !DECISIONS.contains(&status.as_str()) || status == form.decision {
+    if Decision::parse(&status).is_none() || status == form.decision {
         return Ok(see_other(&with_msg(&page, "not_decidable")));
     }
     match decide_one(&state, &user, &branch, &id, &form).await {

@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use crate::db::{audit, col};
-use crate::service::review::DECISIONS;
+use crate::service::review::Decision;
 use crate::state::AppState;
 use crate::web::i18n::{self, Lang};
 use crate::web::record::{mask_nik, Change, Content, Field};
@@ -164,7 +164,7 @@ pub(super) async fn enrollment_page(
         revealed: reveal,
         status_label: i18n::t(user.lang, &format!("status.{status}")),
         decidable: status == "received",
-        reversible: DECISIONS.contains(&status.as_str()),
+        reversible: Decision::parse(&status).is_some(),
         agent: col(&row, "agent_name")?,
         batch_url: format!("/batches/{}/{seq}", path_part(&device)),
         receipt_no: receipt.map(|r| r.to_string()).unwrap_or_default(),
