@@ -354,6 +354,7 @@ impl FakeServer {
             rule_sets,
             commands,
             more: false,
+            chain_seq: st.device.as_ref().map(|d| d.last_seq),
         };
         let answer = ok(&SignedEnvelope::sign(LABEL_DOWNSYNC, &page, &self.key).unwrap());
         st.last_downsync = Some(answer.clone());
@@ -642,6 +643,44 @@ fn after_a_server_restore_the_kept_batches_are_resent_from_the_expected_seq() {
         "batch 2 byte for byte"
     );
     assert_eq!(report.rejected, 0);
+}
+
+/// A device with nothing new to send never meets a `seq.gap`: after a restore it learns from the
+/// downsync how far the server's copy of its chain goes, and resends the rest, once.
+#[test]
+fn after_a_server_restore_an_idle_device_resends_what_the_downsync_says_is_missing() {
+    let d = Device::activated();
+    d.enroll(0, 30);
+    d.sync(&Heard::default()).unwrap(); // batches 1 (10) and 2 (20)
+    let first_two = d.server.st().uploads.clone();
+    {
+        let mut st = d.server.st();
+        st.batches.remove(&2);
+        let hash1 = st.batches[&1].0.clone();
+        let dev = st.device.as_mut().unwrap();
+        dev.last_seq = 1;
+        dev.head = hash1;
+        st.uploads.clear();
+    }
+    // Nothing new enrolled: the upload has nothing to send.
+    let report = d.sync(&Heard::default()).unwrap();
+    let seqs: Vec<u64> = d.batch_headers().iter().map(|h| h.0).collect();
+    assert_eq!(
+        seqs,
+        vec![2],
+        "batch 2 resent after the downsync, nothing else"
+    );
+    assert_eq!(
+        d.server.st().uploads[0],
+        first_two[1],
+        "batch 2 byte for byte"
+    );
+    assert_eq!(d.server.st().device.as_ref().unwrap().last_seq, 2);
+    assert_eq!(report.rejected, 0);
+    // The server is whole again: the next sync sends nothing.
+    d.server.st().uploads.clear();
+    d.sync(&Heard::default()).unwrap();
+    assert!(d.server.st().uploads.is_empty());
 }
 
 #[test]

@@ -186,6 +186,7 @@ pub fn document() -> Value {
                     "device_id": {"type": "string", "description": "the device that signed the request"},
                     "request_nonce": {"type": "string", "description": "the nonce the request was signed with: binds the answer to its request"},
                     "cursor": {"type": "string"}, "nonce": {"type": "string"}, "more": {"type": "boolean"},
+                    "chain_seq": {"type": "integer", "minimum": 0, "description": "seq of the last batch of this device the server holds; lower than the device's after a restore from backup, and the device then resends its kept batches from the next one"},
                     "decisions": {"type": "array", "items": {"type": "object", "properties": {
                         "record_id": {"type": "string"}, "decision": {"type": "string", "enum": decisions},
                         "reason": {"type": "string"}, "decided_at": {"type": "string", "format": "date-time"}}}},

@@ -305,6 +305,13 @@ impl AgentApp {
         let mut link = Link::new(transport, url, &options, observer);
         let result = self.upload(&mut link, &identity, signer, observer, report);
         let result = result.and_then(|()| self.download(&mut link, &identity, signer));
+        // A server restored from a backup may miss batches it had acknowledged; a device with
+        // nothing new to send would never meet its `seq.gap`, so the downsync says how far the
+        // server's copy of this device's chain goes, and the device resends the rest.
+        let result = result.and_then(|server_seq| match server_seq {
+            Some(seq) => self.catch_up(&mut link, &identity, seq, signer, observer, report),
+            None => Ok(()),
+        });
         report.bytes_up = link.bytes_up;
         report.bytes_down = link.bytes_down;
         result?;
@@ -326,11 +333,59 @@ impl AgentApp {
         observer: &dyn SyncObserver,
         report: &mut SyncReport,
     ) -> Result<(), CoreError> {
-        let mut adapter = LinkAdapter::new(link.options.initial_batch);
-        let mut waiting: VecDeque<KeptBatch> = {
+        let waiting: VecDeque<KeptBatch> = {
             let store = self.store();
             state::unacked_batches(&store.conn, &store.sealer, &identity.device_id)?.into()
         };
+        self.send_all(link, identity, waiting, signer, observer, report)
+    }
+
+    /// After a downsync that says the server holds this device's chain up to `server_seq` only
+    /// (a server restored from a backup), resends the kept batches after it, in order. Nothing to
+    /// do when the server is as far as the device. A batch the device no longer keeps (past the
+    /// retention period) is a [`CoreError::SyncGap`], as after a `seq.gap` answer.
+    fn catch_up(
+        &self,
+        link: &mut Link<'_>,
+        identity: &Identity,
+        server_seq: u64,
+        signer: &dyn DeviceSigner,
+        observer: &dyn SyncObserver,
+        report: &mut SyncReport,
+    ) -> Result<(), CoreError> {
+        let kept = {
+            let store = self.store();
+            let sent_up_to = state::require_identity(&store.conn)?
+                .next_seq
+                .saturating_sub(1);
+            if server_seq >= sent_up_to {
+                return Ok(());
+            }
+            let from = server_seq + 1;
+            let kept = state::batches_from(&store.conn, &store.sealer, &identity.device_id, from)?;
+            if kept.first().map(|b| b.seq) != Some(from) {
+                return Err(CoreError::SyncGap {
+                    expected: from,
+                    have: state::oldest_kept_seq(&store.conn)?.unwrap_or(sent_up_to),
+                });
+            }
+            kept
+        };
+        self.send_all(link, identity, kept.into(), signer, observer, report)
+    }
+
+    /// Sends `waiting` in order, then freezes and sends new batches until the queue is empty;
+    /// after a `seq.gap` answer, resends the kept batches from the server's expected one.
+    fn send_all(
+        &self,
+        link: &mut Link<'_>,
+        identity: &Identity,
+        mut waiting: VecDeque<KeptBatch>,
+        signer: &dyn DeviceSigner,
+        observer: &dyn SyncObserver,
+        report: &mut SyncReport,
+    ) -> Result<(), CoreError> {
+        let mut adapter = LinkAdapter::new(link.options.initial_batch);
         let mut resend_rounds = 0;
         loop {
             let batch = match waiting.pop_front() {
@@ -564,23 +619,26 @@ impl AgentApp {
         link: &mut Link<'_>,
         identity: &Identity,
         signer: &dyn DeviceSigner,
-    ) -> Result<(), CoreError> {
+    ) -> Result<Option<u64>, CoreError> {
+        let mut server_seq = None;
         for _ in 0..MAX_DOWNSYNC_PAGES {
-            let more = self.download_page(link, identity, signer)?;
+            let (more, chain_seq) = self.download_page(link, identity, signer)?;
+            server_seq = chain_seq;
             if !more {
                 break;
             }
         }
-        Ok(())
+        Ok(server_seq)
     }
 
-    /// One downsync page; returns whether the server has more.
+    /// One downsync page; returns whether the server has more, and how far the server's copy
+    /// of this device's chain goes (`chain_seq`, when the server says).
     fn download_page(
         &self,
         link: &mut Link<'_>,
         identity: &Identity,
         signer: &dyn DeviceSigner,
-    ) -> Result<bool, CoreError> {
+    ) -> Result<(bool, Option<u64>), CoreError> {
         let cursor = state::require_identity(&self.store().conn)?.cursor;
         // Cash the agent recorded goes up in the signed request; it is marked sent with the
         // verified answer's page (downsync::apply_page).
@@ -699,7 +757,7 @@ impl AgentApp {
         if let Some(rules) = applied.rules {
             self.set_rule_book(rules);
         }
-        Ok(page.more)
+        Ok((page.more, page.chain_seq))
     }
 
     /// `POST /v1/nonce`: a fresh nonce for this device, signed by the server.

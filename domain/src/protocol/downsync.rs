@@ -177,6 +177,11 @@ pub struct DownsyncResponse {
     pub commands: Vec<DeviceCommand>,
     #[serde(default)]
     pub more: bool,
+    /// The `seq` of the last batch of this device the server holds (0 for none). Lower than
+    /// the device's own last acknowledged batch after a restore from a backup: the device then
+    /// resends its kept batches from the next one. Absent from an older server's answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain_seq: Option<u64>,
 }
 
 #[cfg(test)]

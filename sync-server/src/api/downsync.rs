@@ -135,6 +135,7 @@ async fn run(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Respon
             rule_sets: items.rule_sets,
             commands: items.commands,
             more: items.more,
+            chain_seq: u64::try_from(device.last_seq).ok(),
         },
         payment_codes: items.payment_codes,
         payments: items.payments,
