@@ -31,8 +31,16 @@ pub enum CoreError {
     StoreTooNew { found: u32, supported: u32 },
     #[error("store error: {0}")]
     Store(String),
+    /// SQLite failed; the source is kept for whoever reads the chain (its text names SQL and
+    /// SQLite's message, never a bound value). Public as `store.error`.
+    #[error("store error")]
+    Database(#[source] rusqlite::Error),
     #[error("io error: {0}")]
     Io(String),
+    /// A key file, or an encoding, failed in the domain's code; the source is kept. Public as
+    /// `io.error` or `store.error` ([`DomainError::code`]).
+    #[error("domain error")]
+    Domain(#[source] DomainError),
     /// The server could not be reached, or answered with a temporary failure (timeout, cut
     /// connection, 5xx, 429 beyond the retry budget). Everything stays queued; try again later.
     #[error("sync network failure: {0}")]
@@ -86,8 +94,9 @@ impl CoreError {
             CoreError::NotAllowed { .. } => "record.not_allowed",
             CoreError::Crypto(_) => "store.key",
             CoreError::StoreTooNew { .. } => "store.too_new",
-            CoreError::Store(_) => "store.error",
+            CoreError::Store(_) | CoreError::Database(_) => "store.error",
             CoreError::Io(_) => "io.error",
+            CoreError::Domain(e) => e.code(),
             CoreError::SyncNetwork(_) => "sync.network",
             CoreError::SyncUrl(_) => "sync.url",
             CoreError::SyncServerKey(_) => "sync.server_key",
@@ -136,6 +145,8 @@ impl CoreError {
                 "Data dibuat oleh versi aplikasi yang lebih baru. Perbarui aplikasi; data tidak diubah.",
                 "The data was written by a newer app version. Update the app; no data was changed.",
             ),
+            CoreError::Domain(DomainError::Io { .. }) => CoreError::Io(String::new()).message(),
+            CoreError::Domain(_) | CoreError::Database(_) => CoreError::Store(String::new()).message(),
             CoreError::Store(_) => Message::new(
                 "Penyimpanan di perangkat gagal. Data yang sudah tersimpan tetap aman.",
                 "Device storage failed. Data already saved is safe.",
@@ -241,8 +252,7 @@ impl From<DomainError> for CoreError {
                 CoreError::InvalidParameter { field, code }
             }
             DomainError::Crypto(what) => CoreError::Crypto(what),
-            DomainError::Io { .. } => CoreError::Io(e.to_string()),
-            DomainError::Encode { .. } => CoreError::Store(e.to_string()),
+            DomainError::Io { .. } | DomainError::Encode { .. } => CoreError::Domain(e),
         }
     }
 }
@@ -250,7 +260,7 @@ impl From<DomainError> for CoreError {
 impl From<rusqlite::Error> for CoreError {
     fn from(e: rusqlite::Error) -> Self {
         // rusqlite errors never contain bound parameter values, only SQL and SQLite messages.
-        CoreError::Store(e.to_string())
+        CoreError::Database(e)
     }
 }
 
@@ -265,5 +275,35 @@ fn parameter_label(field: &str) -> (&str, &str) {
         "enrolled_on" => ("tanggal pendaftaran", "the enrollment date"),
         "state" => ("status", "the state"),
         other => (other, other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error;
+
+    /// Inside, an error keeps what caused it; outside, only the stable code and our text show.
+    #[test]
+    fn sources_are_kept_inside_and_the_edge_sees_code_and_text() {
+        let sqlite = CoreError::from(rusqlite::Error::QueryReturnedNoRows);
+        assert!(sqlite.source().is_some());
+        assert_eq!(sqlite.code(), "store.error");
+        assert_eq!(sqlite.message(), CoreError::Store(String::new()).message());
+
+        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let io = CoreError::from(DomainError::Io {
+            what: "key file",
+            source: missing,
+        });
+        assert!(io.source().is_some());
+        assert_eq!(io.code(), "io.error");
+        assert_eq!(io.message(), CoreError::Io(String::new()).message());
+
+        let parameter = CoreError::from(DomainError::parameter("month", "month.format"));
+        assert!(matches!(
+            parameter,
+            CoreError::InvalidParameter { ref field, ref code } if field == "month" && code == "month.format"
+        ));
     }
 }
