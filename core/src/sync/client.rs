@@ -128,6 +128,8 @@ impl<'a> Link<'a> {
                     return Ok(value);
                 }
                 Step::Retry { after } => {
+                    // A cancelled sync says so, rather than that the budget is spent.
+                    self.cancel.check()?;
                     if self.backoff.attempts() + 1 >= self.options.max_attempts {
                         return Err(CoreError::SyncNetwork("retry budget spent".into()));
                     }
@@ -145,7 +147,6 @@ impl<'a> Link<'a> {
                         }
                         None => self.backoff.next_wait(),
                     };
-                    self.cancel.check()?;
                     self.observer
                         .waiting_retry(wait.as_millis().div_ceil(1000) as u64);
                     (self.options.sleep)(wait, self.cancel);
