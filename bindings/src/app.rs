@@ -11,7 +11,7 @@ use perisai_core::app::{AgentApp as CoreApp, AppConfig};
 
 use crate::error::PerisaiError;
 use crate::keys::{DeviceSigner, ForeignKeyVault, ForeignSigner, KeyVault};
-use crate::sync::{Activated, DeviceStatus, ForeignObserver, SyncObserver, SyncReport};
+use crate::sync::{Activated, DeviceStatus, ForeignObserver, SyncCancel, SyncObserver, SyncReport};
 use crate::types::{
     CashRecorded, FormDefinition, Message, ParticipantCard, Quote, QuoteRequest, Receipt,
     RecordState, RecordSummary, Statement, Submitted, ValidationReport,
@@ -187,6 +187,27 @@ impl AgentApp {
             .into())
     }
 
+    /// `sync`, stopped early when `cancel.cancel()` is called from another thread: then it
+    /// throws `sync.cancelled` (try again later, like `sync.network`). What the server
+    /// acknowledged stays acknowledged; everything else stays queued for the next sync.
+    pub fn sync_cancellable(
+        &self,
+        server_override: Option<String>,
+        signer: Arc<dyn DeviceSigner>,
+        observer: Option<Arc<dyn SyncObserver>>,
+        cancel: Arc<SyncCancel>,
+    ) -> Result<SyncReport, PerisaiError> {
+        let signer = ForeignSigner(signer);
+        let observer = observer.map(ForeignObserver);
+        let observer = observer
+            .as_ref()
+            .map(|o| o as &dyn perisai_core::sync::SyncObserver);
+        Ok(self
+            .inner
+            .sync_cancellable(server_override.as_deref(), &signer, observer, &cancel.0)?
+            .into())
+    }
+
     /// Whether the device is activated, as whom, its last sync and what still waits to go.
     pub fn device_status(&self) -> Result<DeviceStatus, PerisaiError> {
         Ok(self.inner.device_status()?.into())
@@ -333,6 +354,35 @@ mod tests {
             )
             .unwrap_err();
         assert_eq!(err.code(), "sync.url");
+    }
+
+    #[test]
+    fn a_cancelled_handle_stops_the_sync_with_sync_cancelled_and_keeps_the_queue() {
+        let dir = tempfile::tempdir().unwrap();
+        let app = open(dir.path());
+        app.submit(VALID.into(), false).unwrap();
+        let signer =
+            crate::keys::software_signer(dir.path().join("sign.key").display().to_string())
+                .unwrap();
+        let cancel = SyncCancel::new();
+        assert!(!cancel.is_cancelled());
+        // From another thread, as WorkManager and a BGTask's expiry call it.
+        let other = cancel.clone();
+        std::thread::spawn(move || other.cancel()).join().unwrap();
+        assert!(cancel.is_cancelled());
+        match app.sync_cancellable(None, signer, None, cancel) {
+            Err(PerisaiError::Failed {
+                code, message_id, ..
+            }) => {
+                assert_eq!(code, "sync.cancelled");
+                assert_eq!(
+                    message_id,
+                    "Sinkronisasi dihentikan. Data tetap tersimpan dan akan dikirim nanti."
+                );
+            }
+            other => panic!("expected sync.cancelled, got {other:?}"),
+        }
+        assert_eq!(app.device_status().unwrap().queued_records, 1);
     }
 
     #[test]

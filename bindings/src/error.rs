@@ -125,6 +125,8 @@ mod tests {
             },
             CoreError::Store("disk I/O error in /home/siti/perisai.db".into()),
             CoreError::Io("permission denied: /home/siti/3201150190010001.json".into()),
+            CoreError::SyncNetwork("connection failed".into()),
+            CoreError::SyncCancelled,
         ]
     }
 

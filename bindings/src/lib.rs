@@ -9,7 +9,8 @@
 //!   [`software_key_vault`] and [`software_signer`] are file-based ones for the desktop and tests.
 //! - [`PerisaiError`]: the one flat error, a stable code and a message without personal data.
 //! - [`types`]: records and enums that mirror the core's, with the conversions.
-//! - [`SyncObserver`]: the foreign callback trait for sync progress; [`sync`] has the sync records.
+//! - [`SyncObserver`]: the foreign callback trait for sync progress; [`SyncCancel`] stops a
+//!   running sync from another thread; [`sync`] has the sync records.
 //! - [`LockGate`]: the app lock's gate, the same on both phones.
 //!
 //! Generate the Kotlin and Swift bindings with `bindings/generate.sh`.
@@ -30,7 +31,7 @@ pub use keys::{
     KeyVault,
 };
 pub use lock::{relock_after_ms, LockGate};
-pub use sync::SyncObserver;
+pub use sync::{SyncCancel, SyncObserver};
 
 /// Rupiah as our users read it: `16800` → `Rp16.800` (the core's one formatter, so the shells
 /// need no copy of it).

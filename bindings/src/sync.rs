@@ -1,13 +1,41 @@
 //! Sync across the FFI: the foreign [`SyncObserver`] callback trait a shell implements to show
-//! progress, and the records of a sync's outcome. Conversion code only; the sync client is
-//! `perisai_core::sync`.
+//! progress, the [`SyncCancel`] handle a scheduler stops a running sync with, and the records of
+//! a sync's outcome. Conversion code only; the sync client is `perisai_core::sync`.
 
 use std::sync::Arc;
 
 use perisai_core::sync::{
-    Activated as CoreActivated, DeviceStatus as CoreDeviceStatus, SyncObserver as CoreSyncObserver,
-    SyncReport as CoreSyncReport,
+    Activated as CoreActivated, DeviceStatus as CoreDeviceStatus, SyncCancel as CoreSyncCancel,
+    SyncObserver as CoreSyncObserver, SyncReport as CoreSyncReport,
 };
+
+/// Stops a running sync. Make one per sync, pass it to `AgentApp.syncCancellable`, and call
+/// `cancel()` from any thread when the system ends the run (WorkManager stopping the worker, a
+/// BGTask's expiration handler). The sync then ends with `sync.cancelled` at its next check
+/// (between batches, before each attempt, at once during a retry wait, before downsync):
+/// everything not acknowledged stays queued and goes with the next sync, nothing twice. A
+/// request already on the wire finishes or times out first. Once cancelled, it stays cancelled.
+#[derive(Debug, Default, uniffi::Object)]
+pub struct SyncCancel(pub(crate) CoreSyncCancel);
+
+#[uniffi::export]
+impl SyncCancel {
+    /// A handle not cancelled yet.
+    #[uniffi::constructor]
+    pub fn new() -> Arc<SyncCancel> {
+        Arc::new(SyncCancel::default())
+    }
+
+    /// Asks the sync holding this handle to stop; returns at once.
+    pub fn cancel(&self) {
+        self.0.cancel();
+    }
+
+    /// Whether `cancel()` was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.is_cancelled()
+    }
+}
 
 /// Progress of a sync, called on the thread that runs `AgentApp.sync`. Keep each call quick
 /// and never throw from it (post to the UI thread instead). Nothing personal is passed: record

@@ -56,8 +56,12 @@
 //!             signer: &dyn DeviceSigner) -> Result<Activated, CoreError>
 //! fn sync(&self, server_override: Option<&str>, signer: &dyn DeviceSigner,
 //!         observer: Option<&dyn SyncObserver>) -> Result<SyncReport, CoreError>
+//! fn sync_cancellable(&self, server_override: Option<&str>, signer: &dyn DeviceSigner,
+//!         observer: Option<&dyn SyncObserver>, cancel: &SyncCancel) -> Result<SyncReport, CoreError>
+//!   // SyncCancel::new(), .cancel() from any thread, .is_cancelled(); cancelled: `sync.cancelled`
 //! fn device_status(&self) -> Result<DeviceStatus, CoreError>
 //! fn activate_with(&self, transport: &dyn Transport, ...) / fn sync_with(&self, transport, ...)
+//! fn sync_with_cancel(&self, transport, ..., cancel: &SyncCancel)
 //! ```
 //!
 //! Errors: input that is not a JSON object is `MalformedInput`; validation errors, or warnings
@@ -92,7 +96,7 @@ pub use crate::queue::{
 pub use crate::rules::report::{Issue, ValidationReport};
 pub use crate::seal::{FileKeyVault, KeyVault};
 pub use crate::signer::DeviceSigner;
-pub use crate::sync::{Activated, DeviceStatus, SyncObserver, SyncReport};
+pub use crate::sync::{Activated, DeviceStatus, SyncCancel, SyncObserver, SyncReport};
 pub use crate::tariff::{Quote, QuoteRequest};
 
 /// The database file inside `AppConfig::data_dir`.
@@ -568,6 +572,9 @@ impl AgentApp {
     /// keys were erased as the server's signed command said: the shell must now delete the
     /// device signing key), `device.unknown`, `sync.fork`, `sync.gap`, `app.too_old`,
     /// `sync.server_key`, `sync.refused`; `sync.network` means "try again later".
+    ///
+    /// A shell whose scheduler may stop the run (WorkManager, a background task's expiry) calls
+    /// [`AgentApp::sync_cancellable`] instead.
     #[cfg(feature = "sync-client")]
     pub fn sync(
         &self,
@@ -577,6 +584,25 @@ impl AgentApp {
     ) -> Result<SyncReport, CoreError> {
         let transport = self.http_transport()?;
         self.sync_with(&transport, server_override, signer, observer)
+    }
+
+    /// [`AgentApp::sync`], stopped early when `cancel` is cancelled from another thread: the
+    /// sync then ends with `sync.cancelled` ("try again later", like `sync.network`) at its next
+    /// check (between batches, before each attempt, at once during a retry wait, before
+    /// downsync). What was acknowledged stays acknowledged; everything else stays queued, and a
+    /// batch that went out without an answer is resent byte for byte by the next sync, which
+    /// the server takes once. A request already on the wire runs to its answer or its timeout
+    /// first (see [`crate::sync::cancel`]).
+    #[cfg(feature = "sync-client")]
+    pub fn sync_cancellable(
+        &self,
+        server_override: Option<&str>,
+        signer: &dyn DeviceSigner,
+        observer: Option<&dyn SyncObserver>,
+        cancel: &SyncCancel,
+    ) -> Result<SyncReport, CoreError> {
+        let transport = self.http_transport()?;
+        self.sync_with_cancel(&transport, server_override, signer, observer, cancel)
     }
 
     #[cfg(feature = "sync-client")]

@@ -45,6 +45,11 @@ pub enum CoreError {
     /// connection, 5xx, 429 beyond the retry budget). Everything stays queued; try again later.
     #[error("sync network failure: {0}")]
     SyncNetwork(String),
+    /// The sync was stopped through its [`SyncCancel`](crate::sync::SyncCancel) (the shell's
+    /// scheduler ended the run). Everything not acknowledged stays queued and goes with the next
+    /// sync, as after a network failure; try again later.
+    #[error("sync cancelled")]
+    SyncCancelled,
     /// The server URL is not usable: not `https://`, or plain `http://` to a host that is not
     /// this machine (loopback), or not a URL at all.
     #[error("server URL refused: {0}")]
@@ -98,6 +103,7 @@ impl CoreError {
             CoreError::Io(_) => "io.error",
             CoreError::Domain(e) => e.code(),
             CoreError::SyncNetwork(_) => "sync.network",
+            CoreError::SyncCancelled => "sync.cancelled",
             CoreError::SyncUrl(_) => "sync.url",
             CoreError::SyncServerKey(_) => "sync.server_key",
             CoreError::SyncFork => "sync.fork",
@@ -158,6 +164,10 @@ impl CoreError {
             CoreError::SyncNetwork(_) => Message::new(
                 "Server tidak dapat dihubungi. Data tetap tersimpan dan akan dikirim nanti.",
                 "The server cannot be reached. The data stays saved and will be sent later.",
+            ),
+            CoreError::SyncCancelled => Message::new(
+                "Sinkronisasi dihentikan. Data tetap tersimpan dan akan dikirim nanti.",
+                "Sync was stopped. The data stays saved and will be sent later.",
             ),
             CoreError::SyncUrl(_) => Message::new(
                 "Alamat server tidak aman atau tidak benar: gunakan https://.",

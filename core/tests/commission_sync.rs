@@ -29,7 +29,7 @@ use perisai_core::seal::FileKeyVault;
 use perisai_core::signer::{self, DeviceSigner, SoftwareSigner};
 use perisai_core::sync::server_url::ServerUrl;
 use perisai_core::sync::transport::{Request, Response, Transport, TransportError};
-use perisai_core::sync::SyncOptions;
+use perisai_core::sync::{SyncCancel, SyncOptions};
 use serde_json::{json, Value};
 
 const CODE: &str = "0000000000000";
@@ -177,7 +177,7 @@ struct Device {
     server: Server,
 }
 
-fn no_sleep(_: Duration) {}
+fn no_sleep(_: Duration, _: &SyncCancel) {}
 
 impl Device {
     /// An activated device on 20/11/2026 10:00 WIB.

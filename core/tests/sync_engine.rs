@@ -30,7 +30,7 @@ use perisai_core::seal::FileKeyVault;
 use perisai_core::signer::{self, DeviceSigner, SoftwareSigner};
 use perisai_core::sync::server_url::ServerUrl;
 use perisai_core::sync::transport::{Request, Response, Transport, TransportError};
-use perisai_core::sync::{SyncObserver, SyncOptions, SyncReport};
+use perisai_core::sync::{SyncCancel, SyncObserver, SyncOptions, SyncReport};
 use perisai_core::Message;
 
 const CODE: &str = "0000000000000"; // twelve zeros, check character 0
@@ -417,19 +417,23 @@ struct Device {
     server: Arc<FakeServer>,
 }
 
-fn no_sleep(_: Duration) {}
+fn no_sleep(_: Duration, _: &SyncCancel) {}
 
 impl Device {
     fn new() -> Device {
+        Device::with_options(SyncOptions {
+            sleep: no_sleep,
+            ..SyncOptions::default()
+        })
+    }
+
+    fn with_options(options: SyncOptions) -> Device {
         let dir = tempfile::tempdir().unwrap();
         let vault = FileKeyVault::open_or_create(&dir.path().join("device.key")).unwrap();
         let now: DateTime<Utc> = "2026-11-20T03:00:00Z".parse().unwrap();
         let clock = Arc::new(FixedClock::new(now));
         let mut config = AppConfig::new(dir.path().join("data")).with_clock(clock.clone());
-        config.sync = SyncOptions {
-            sleep: no_sleep,
-            ..SyncOptions::default()
-        };
+        config.sync = options;
         let app = AgentApp::open(config, Arc::new(vault)).unwrap();
         Device {
             clock,
@@ -964,4 +968,208 @@ fn a_rule_set_update_from_the_server_is_applied_and_kept() {
         AppConfig::new(d._dir.path().join("data")).with_clock(Arc::new(FixedClock::new(now)));
     let reopened = AgentApp::open(config, Arc::new(vault)).unwrap();
     assert!(!reopened.validate(&worker).unwrap().valid);
+}
+
+/// The fake server behind a link that cancels the sync while the `nth_batch` upload is on the
+/// wire: the server stores that batch, and its answer is lost. Counts every request by path.
+struct CancelInFlight {
+    server: Arc<FakeServer>,
+    cancel: SyncCancel,
+    nth_batch: usize,
+    paths: Mutex<Vec<String>>,
+}
+
+impl Transport for CancelInFlight {
+    fn post(&self, server: &ServerUrl, request: &Request<'_>) -> Result<Response, TransportError> {
+        let batches_before = {
+            let mut paths = self.paths.lock().unwrap();
+            paths.push(request.path.to_string());
+            paths.iter().filter(|p| *p == "/v1/batches").count()
+        };
+        let answer = self.server.post(server, request);
+        if request.path == "/v1/batches" && batches_before == self.nth_batch {
+            self.cancel.cancel();
+            return Err(TransportError::Other("answer lost".into()));
+        }
+        answer
+    }
+}
+
+impl CancelInFlight {
+    fn count(&self, path: &str) -> usize {
+        self.paths
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|p| *p == path)
+            .count()
+    }
+}
+
+#[test]
+fn a_sync_cancelled_with_a_batch_in_flight_keeps_it_and_the_next_sync_delivers_it_once() {
+    let d = Device::activated();
+    let ids = d.enroll(0, 45);
+    let link = CancelInFlight {
+        server: d.server.clone(),
+        cancel: SyncCancel::new(),
+        nth_batch: 2,
+        paths: Mutex::new(Vec::new()),
+    };
+    let heard = Heard::default();
+    let err = d
+        .app
+        .sync_with_cancel(&link, None, &d.signer, Some(&heard), &link.cancel)
+        .unwrap_err();
+    assert_eq!(err.code(), "sync.cancelled");
+    assert_eq!(
+        err.message().id,
+        "Sinkronisasi dihentikan. Data tetap tersimpan dan akan dikirim nanti."
+    );
+    // Batch 1 (10) was acknowledged; batch 2 (20) reached the server but its answer did not come
+    // back: frozen, unacknowledged, as after a network failure. Nothing more was frozen or sent,
+    // no retry was waited for, and no downsync was asked for.
+    let finished = heard.finished.lock().unwrap().clone().unwrap();
+    assert_eq!(
+        (finished.sent, finished.accepted, finished.batches),
+        (10, 10, 1)
+    );
+    assert_eq!(link.count("/v1/batches"), 2);
+    assert_eq!(link.count("/v1/downsync") + link.count("/v1/nonce"), 0);
+    assert!(heard.waits.lock().unwrap().is_empty());
+    let states: Vec<RecordState> = ids.iter().map(|id| d.state_of(id)).collect();
+    assert!(states[..10].iter().all(|s| *s == RecordState::Accepted));
+    assert!(states[10..30].iter().all(|s| *s == RecordState::Sent));
+    assert!(states[30..].iter().all(|s| *s == RecordState::Queued));
+    let status = d.app.device_status().unwrap();
+    assert_eq!(status.unacked_batches, 1);
+    assert_eq!(
+        status.last_sync_at, None,
+        "a cancelled sync is not a complete one"
+    );
+    assert_eq!(d.server.st().records.len(), 30);
+
+    // The next sync resends batch 2 byte for byte (the server answers with its stored
+    // acknowledgement), then the rest: every record accepted, each stored once.
+    let in_flight = d.server.st().uploads[1].clone();
+    let report = d.sync(&Heard::default()).unwrap();
+    assert_eq!(
+        (report.sent, report.accepted, report.duplicates),
+        (35, 35, 0)
+    );
+    let uploads = d.server.st().uploads.clone();
+    assert_eq!(
+        uploads[2], in_flight,
+        "the batch in flight is resent as it was"
+    );
+    let seqs: Vec<u64> = d.batch_headers().iter().map(|h| h.0).collect();
+    assert_eq!(seqs, vec![1, 2, 2, 3]);
+    assert!(ids.iter().all(|id| d.state_of(id) == RecordState::Accepted));
+    let st = d.server.st();
+    assert_eq!(st.records.len(), 45);
+    assert!(ids.iter().all(|id| st.records.contains_key(id)));
+    assert_eq!(d.app.device_status().unwrap().unacked_batches, 0);
+}
+
+/// Cancels the sync when the first acknowledgement is applied.
+struct CancelOnFirstAck(SyncCancel);
+
+impl SyncObserver for CancelOnFirstAck {
+    fn batch_acked(&self, _seq: u64, _accepted: u32, _rejected: u32) {
+        self.0.cancel();
+    }
+}
+
+#[test]
+fn a_sync_cancelled_after_an_acknowledgement_freezes_nothing_more_and_skips_downsync() {
+    let d = Device::activated();
+    let ids = d.enroll(0, 25);
+    let cancel = SyncCancel::new();
+    let observer = CancelOnFirstAck(cancel.clone());
+    let link = CancelInFlight {
+        server: d.server.clone(),
+        cancel: SyncCancel::new(),
+        nth_batch: usize::MAX,
+        paths: Mutex::new(Vec::new()),
+    };
+    let err = d
+        .app
+        .sync_with_cancel(&link, None, &d.signer, Some(&observer), &cancel)
+        .unwrap_err();
+    assert_eq!(err.code(), "sync.cancelled");
+    assert_eq!(link.paths.lock().unwrap().clone(), vec!["/v1/batches"]);
+    assert!(ids[..10]
+        .iter()
+        .all(|id| d.state_of(id) == RecordState::Accepted));
+    assert!(ids[10..]
+        .iter()
+        .all(|id| d.state_of(id) == RecordState::Queued));
+    assert_eq!(d.app.device_status().unwrap().unacked_batches, 0);
+    // A handle cancelled before the sync starts: nothing is sent at all.
+    let err = d
+        .app
+        .sync_with_cancel(&link, None, &d.signer, None, &cancel)
+        .unwrap_err();
+    assert_eq!(err.code(), "sync.cancelled");
+    assert_eq!(link.paths.lock().unwrap().len(), 1);
+    let report = d.sync(&Heard::default()).unwrap();
+    assert_eq!((report.sent, report.accepted), (15, 15));
+    assert_eq!(d.server.st().records.len(), 25);
+}
+
+/// Tells the test thread when the sync starts waiting for a retry.
+struct SignalWait(Mutex<std::sync::mpsc::Sender<u64>>);
+
+impl SyncObserver for SignalWait {
+    fn waiting_retry(&self, seconds: u64) {
+        let _ = self.0.lock().unwrap().send(seconds);
+    }
+}
+
+#[test]
+fn a_cancel_during_a_long_retry_wait_ends_the_wait_and_the_sync() {
+    // The real wait (the default `sleep`), and a server that asks for 100 s: only the cancel can
+    // end this sync before then. No timing is asserted; the generous limit fails only a hang.
+    let d = Device::with_options(SyncOptions {
+        max_retry_after: Duration::from_secs(3600),
+        ..SyncOptions::default()
+    });
+    let fp = d.server.fingerprint();
+    d.app
+        .activate_with(d.server.as_ref(), URL, CODE, Some(&fp), &d.signer)
+        .unwrap();
+    let ids = d.enroll(0, 3);
+    d.server
+        .st()
+        .faults
+        .push_back(Fault::Status(503, Some(100)));
+    let d = Arc::new(d);
+    let cancel = SyncCancel::new();
+    let (waiting, wait_started) = std::sync::mpsc::channel();
+    let (done, finished) = std::sync::mpsc::channel();
+    let syncing = {
+        let (d, cancel) = (d.clone(), cancel.clone());
+        std::thread::spawn(move || {
+            let observer = SignalWait(Mutex::new(waiting));
+            let result = d.app.sync_with_cancel(
+                d.server.as_ref(),
+                None,
+                &d.signer,
+                Some(&observer),
+                &cancel,
+            );
+            let _ = done.send(result.map_err(|e| e.code()));
+        })
+    };
+    let hang = Duration::from_secs(60);
+    assert_eq!(wait_started.recv_timeout(hang), Ok(100));
+    cancel.cancel();
+    let result = finished
+        .recv_timeout(hang)
+        .expect("the sync did not end after cancel: the retry wait ignored it");
+    syncing.join().unwrap();
+    assert_eq!(result, Err("sync.cancelled"));
+    // The 503 answered the first upload of batch 1: it stays frozen for the next sync.
+    assert!(ids.iter().all(|id| d.state_of(id) == RecordState::Sent));
+    assert_eq!(d.app.device_status().unwrap().unacked_batches, 1);
 }

@@ -26,7 +26,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use perisai_core::app::{AgentApp, AppConfig, Clock, FileKeyVault};
 use perisai_core::queue::mask_nik;
 use perisai_core::signer::SoftwareSigner;
-use perisai_core::sync::{SyncObserver, SyncOptions, SyncReport};
+use perisai_core::sync::{SyncCancel, SyncObserver, SyncOptions, SyncReport};
 use perisai_core::CoreError;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -225,8 +225,8 @@ thread_local! {
 }
 
 /// The sync client's wait between attempts: says so, and waits little once the demo stops
-/// (the link is calm by then).
-fn narrated_sleep(wait: Duration) {
+/// (the link is calm by then); like the default wait, it ends early when the sync is cancelled.
+fn narrated_sleep(wait: Duration, cancel: &SyncCancel) {
     let stopping = RUNNING.with(|running| match &*running.borrow() {
         Some((device, console, stop)) => {
             let secs = wait.as_secs_f64();
@@ -237,7 +237,7 @@ fn narrated_sleep(wait: Duration) {
         }
         None => false,
     });
-    std::thread::sleep(if stopping {
+    cancel.wait(if stopping {
         wait.min(Duration::from_millis(300))
     } else {
         wait

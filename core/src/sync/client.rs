@@ -5,6 +5,11 @@
 //! Locks: one sync runs at a time per app (`sync_lock`); the store's mutex is held only while a
 //! batch is frozen or an answer is applied, never during network I/O, so the agent keeps
 //! enrolling while a sync runs on a worker thread.
+//!
+//! Cancellation (`sync_cancellable`, `sync_with_cancel`): the sync's [`SyncCancel`] is checked at
+//! the top of every batch, before every attempt of a request (so also after every retry wait,
+//! which itself wakes on cancel) and before downsync; a cancelled sync returns `sync.cancelled`
+//! by the same road as a spent retry budget, with every frozen batch kept for the next sync.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -15,6 +20,7 @@ use serde::Serialize;
 
 use super::ack::{self, AckError};
 use super::backoff::Backoff;
+use super::cancel::SyncCancel;
 use super::downsync::{self, Extras, Page};
 use super::freeze::freeze_next;
 use super::link::LinkAdapter;
@@ -62,14 +68,15 @@ enum Step<T> {
     },
 }
 
-/// The link to the server during one call: the transport, the checked URL, the retry budget
-/// and the byte counters.
+/// The link to the server during one call: the transport, the checked URL, the retry budget,
+/// the cancel handle and the byte counters.
 struct Link<'a> {
     transport: &'a dyn Transport,
     url: ServerUrl,
     options: &'a SyncOptions,
     backoff: Backoff,
     observer: &'a dyn SyncObserver,
+    cancel: &'a SyncCancel,
     bytes_up: u64,
     bytes_down: u64,
 }
@@ -80,6 +87,7 @@ impl<'a> Link<'a> {
         url: ServerUrl,
         options: &'a SyncOptions,
         observer: &'a dyn SyncObserver,
+        cancel: &'a SyncCancel,
     ) -> Link<'a> {
         Link {
             transport,
@@ -87,6 +95,7 @@ impl<'a> Link<'a> {
             options,
             backoff: Backoff::new(options.backoff_base, options.backoff_cap),
             observer,
+            cancel,
             bytes_up: 0,
             bytes_down: 0,
         }
@@ -101,18 +110,24 @@ impl<'a> Link<'a> {
     }
 
     /// Runs `attempt` until it is done, waiting between temporary failures (full jitter, or the
-    /// server's `Retry-After`), until the budget of consecutive failures is spent.
+    /// server's `Retry-After`), until the budget of consecutive failures is spent. Before every
+    /// attempt, and so also after every wait (which a cancellation cuts short), a cancelled
+    /// sync stops with `sync.cancelled`: what a failed attempt left (a frozen batch without its
+    /// acknowledgement) stays for the next sync, as when the budget is spent.
     fn retrying<T>(
         &mut self,
         mut attempt: impl FnMut(&mut Link<'a>) -> Result<Step<T>, CoreError>,
     ) -> Result<T, CoreError> {
         loop {
+            self.cancel.check()?;
             match attempt(self)? {
                 Step::Done(value) => {
                     self.backoff.reset();
                     return Ok(value);
                 }
                 Step::Retry { after } => {
+                    // A cancelled sync says so, rather than that the budget is spent.
+                    self.cancel.check()?;
                     if self.backoff.attempts() + 1 >= self.options.max_attempts {
                         return Err(CoreError::SyncNetwork("retry budget spent".into()));
                     }
@@ -132,7 +147,7 @@ impl<'a> Link<'a> {
                     };
                     self.observer
                         .waiting_retry(wait.as_millis().div_ceil(1000) as u64);
-                    (self.options.sleep)(wait);
+                    (self.options.sleep)(wait, self.cancel);
                 }
             }
         }
@@ -212,7 +227,9 @@ impl AgentApp {
         let body = serde_json::to_vec(&request)
             .map_err(|_| CoreError::Store("cannot encode the activation".into()))?;
         let options = self.sync_options().clone();
-        let mut link = Link::new(transport, url.clone(), &options, &NoObserver);
+        // An activation is short and the agent waits for it on screen: it is not cancellable.
+        let never = SyncCancel::new();
+        let mut link = Link::new(transport, url.clone(), &options, &NoObserver, &never);
         let response = link.retrying(|link| {
             let response = match link.post(&Request {
                 path: "/v1/activate",
@@ -278,12 +295,33 @@ impl AgentApp {
         signer: &dyn DeviceSigner,
         observer: Option<&dyn SyncObserver>,
     ) -> Result<SyncReport, CoreError> {
+        let never = SyncCancel::new();
+        self.sync_with_cancel(transport, server_override, signer, observer, &never)
+    }
+
+    /// [`sync_with`](AgentApp::sync_with) that stops with `sync.cancelled` once `cancel` is
+    /// cancelled (see [`AgentApp::sync_cancellable`](crate::AgentApp::sync_cancellable)).
+    pub fn sync_with_cancel(
+        &self,
+        transport: &dyn Transport,
+        server_override: Option<&str>,
+        signer: &dyn DeviceSigner,
+        observer: Option<&dyn SyncObserver>,
+        cancel: &SyncCancel,
+    ) -> Result<SyncReport, CoreError> {
         let _one_sync = self.sync_guard();
         // The WAL is checkpointed here, where the agent is not waiting on a submit.
         self.store().checkpoint()?;
         let observer = observer.unwrap_or(&NoObserver);
         let mut report = SyncReport::default();
-        let result = self.run_sync(transport, server_override, signer, observer, &mut report);
+        let result = self.run_sync(
+            transport,
+            server_override,
+            signer,
+            observer,
+            cancel,
+            &mut report,
+        );
         observer.finished(&report);
         result.map(|()| report)
     }
@@ -294,17 +332,23 @@ impl AgentApp {
         server_override: Option<&str>,
         signer: &dyn DeviceSigner,
         observer: &dyn SyncObserver,
+        cancel: &SyncCancel,
         report: &mut SyncReport,
     ) -> Result<(), CoreError> {
+        // Cancelled before it started (or while it waited for another sync to end).
+        cancel.check()?;
         let identity = state::require_identity(&self.store().conn)?;
         if signer.public_key()? != identity.device_key {
             return Err(CoreError::DeviceKeyMismatch);
         }
         let url = ServerUrl::parse(server_override.unwrap_or(&identity.server_url))?;
         let options = self.sync_options().clone();
-        let mut link = Link::new(transport, url, &options, observer);
+        let mut link = Link::new(transport, url, &options, observer, cancel);
         let result = self.upload(&mut link, &identity, signer, observer, report);
-        let result = result.and_then(|()| self.download(&mut link, &identity, signer));
+        // Downsync starts only if the sync was not cancelled during the upload.
+        let result = result
+            .and_then(|()| cancel.check())
+            .and_then(|()| self.download(&mut link, &identity, signer));
         // A server restored from a backup may miss batches it had acknowledged; a device with
         // nothing new to send would never meet its `seq.gap`, so the downsync says how far the
         // server's copy of this device's chain goes, and the device resends the rest.
@@ -388,6 +432,8 @@ impl AgentApp {
         let mut adapter = LinkAdapter::new(link.options.initial_batch);
         let mut resend_rounds = 0;
         loop {
+            // Between batches: a cancelled sync freezes and sends nothing more.
+            link.cancel.check()?;
             let batch = match waiting.pop_front() {
                 Some(batch) => batch,
                 None => {
@@ -622,6 +668,7 @@ impl AgentApp {
     ) -> Result<Option<u64>, CoreError> {
         let mut server_seq = None;
         for _ in 0..MAX_DOWNSYNC_PAGES {
+            link.cancel.check()?;
             let (more, chain_seq) = self.download_page(link, identity, signer)?;
             server_seq = chain_seq;
             if !more {

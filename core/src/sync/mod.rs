@@ -18,6 +18,10 @@
 //! 3. Temporary failures (timeouts, cut connections, 5xx, 429) are retried after a wait with full
 //!    jitter ([`backoff::Backoff`]) until the attempt budget is spent: then `sync.network`, and
 //!    everything stays queued for the next try.
+//!    A sync given a [`SyncCancel`] that is cancelled (the shell's scheduler stopped it) ends with
+//!    `sync.cancelled` at its next check: between batches, before each attempt, during a retry
+//!    wait, before downsync ([`cancel`]). Like a network failure, it leaves everything queued: a
+//!    batch sent without an answer is resent byte for byte by the next sync.
 //! 4. Every acknowledgement is verified with the server key pinned at activation (or one a
 //!    verified key rotation leads to: `crate::protocol::rotation`) and checked against the batch
 //!    it answers before any record moves ([`ack`]). A record the server
@@ -36,6 +40,7 @@
 //! - [`wire`]: the wire record of an enrollment or a tombstone.
 //! - [`freeze`]: building and freezing the next batch.
 //! - [`link`], [`backoff`]: batch size and retry waits.
+//! - [`cancel`]: the handle that stops a running sync from another thread.
 //! - [`ack`]: checking an acknowledgement and turning it into record outcomes.
 //! - [`downsync`]: applying what comes down.
 //! - [`transport`]: the HTTP seam ([`transport::Transport`]); the reqwest implementation is
@@ -45,6 +50,7 @@
 
 pub mod ack;
 pub mod backoff;
+pub mod cancel;
 pub mod client;
 pub mod downsync;
 pub mod freeze;
@@ -58,6 +64,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+pub use cancel::SyncCancel;
 pub use client::Activated;
 pub use state::DeviceStatus;
 pub use transport::{Transport, TransportError};
@@ -120,8 +127,10 @@ pub struct SyncOptions {
     pub max_retry_after: Duration,
     /// Records in the first batch of a sync.
     pub initial_batch: u32,
-    /// How the client waits between attempts (tests pass a function that does not sleep).
-    pub sleep: fn(Duration),
+    /// How the client waits between attempts, given the sync's cancel handle: it must return
+    /// early once the handle is cancelled. The default, [`cancel::wait_unless_cancelled`],
+    /// sleeps on the handle and wakes at once; tests pass a function that does not sleep.
+    pub sleep: fn(Duration, &SyncCancel),
 }
 
 impl Default for SyncOptions {
@@ -134,7 +143,7 @@ impl Default for SyncOptions {
             backoff_cap: Duration::from_secs(60),
             max_retry_after: Duration::from_secs(120),
             initial_batch: link::INITIAL_RECORDS,
-            sleep: std::thread::sleep,
+            sleep: cancel::wait_unless_cancelled,
         }
     }
 }

@@ -56,7 +56,7 @@ public final class AppModel: ScreenState {
         lock = LockGate(now: platform.monotonicSeconds)
         let signer = platform.signer
         scheduler = SyncScheduler(
-            sync: { try core.sync(serverOverride: nil, signer: signer, observer: nil) },
+            sync: { cancel in try core.syncCancellable(serverOverride: nil, signer: signer, observer: nil, cancel: cancel) },
             network: platform.network, background: platform.background, lanes: platform.lanes,
             deleteSigningKey: platform.deleteSigningKey
         )

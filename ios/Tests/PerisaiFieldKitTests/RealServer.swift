@@ -31,13 +31,14 @@ final class RealServer {
         return path
     }
 
-    /// Starts a server on 127.0.0.1 with a free port and waits until it listens.
-    static func start() throws -> RealServer {
+    /// Starts a server on 127.0.0.1 with a free port and waits until it listens; `serveArgs` go
+    /// to `serve` (e.g. `--batches-per-minute 1`).
+    static func start(serveArgs: [String] = []) throws -> RealServer {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("perisai-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let process = Process()
         let serve = [try binary(), "--database-url", "sqlite:" + dir.appendingPathComponent("server.db").path,
-                     "serve", "--listen", "127.0.0.1:0"]
+                     "serve", "--listen", "127.0.0.1:0"] + serveArgs
         if FileManager.default.isExecutableFile(atPath: setpriv) {
             // Linux: the kernel kills the server when this test process dies, even by a crash.
             process.executableURL = URL(fileURLWithPath: setpriv)

@@ -77,6 +77,40 @@ final class SyncSchedulingTests: XCTestCase {
         XCTAssertEqual(run.completions, [false], "never completed twice")
     }
 
+    func testAnExpiredRunCancelsItsRunningSyncWhichIsTriedAgainLater() throws {
+        // The server takes one batch a minute: after the first batch the sync waits out the
+        // server's Retry-After (about a minute) before the second, unless the expiry cancels it.
+        let server = try RealServer.start(serveArgs: ["--batches-per-minute", "1"])
+        addTeardownBlock { server.stop() }
+        // The run's sync on a queue of its own, so that the system can end the run meanwhile.
+        let platform = try device.platform(lanes: Lanes(core: .inline, sync: .queue("test.sync"), main: .inline))
+        let model = try AppModel(platform: platform)
+        model.start()
+        let code = try server.admin("issue-code", "--agent", try server.agent())
+        _ = try model.core.activate(serverUrl: server.url, code: code, fingerprint: server.fingerprint, signer: device.signer)
+        for n in 0..<15 { _ = try model.core.submit(inputJson: enrollment(serial: n), acceptWarnings: true) }
+
+        let run = try XCTUnwrap(device.background.grant())
+        // iOS ends the run once the first batch (10 records) is acknowledged.
+        let limit = Date().addingTimeInterval(60)
+        while try model.core.queueStatus()["accepted"] != 10, Date() < limit { Thread.sleep(forTimeInterval: 0.02) }
+        let expire = try XCTUnwrap(run.expirationHandler)
+        expire()
+        XCTAssertEqual(run.completions, [false], "ended at once when the time is up")
+        // The sync ends too: without the cancel it would wait out the server's minute and send
+        // the rest (`done`). The limit only catches a hang.
+        let ended = Date().addingTimeInterval(120)
+        while model.scheduler.status == .running, Date() < ended { Thread.sleep(forTimeInterval: 0.02) }
+        guard case let .retryLater(code, message) = model.scheduler.status else { return XCTFail("\(model.scheduler.status)") }
+        XCTAssertEqual(code, "sync.cancelled")
+        XCTAssertEqual(message.id, "Sinkronisasi dihentikan. Data tetap tersimpan dan akan dikirim nanti.")
+        XCTAssertTrue(model.scheduler.isPending, "tried again when a path appears or in the background")
+        XCTAssertEqual(run.completions, [false], "never completed twice")
+        let queue = try model.core.queueStatus()
+        XCTAssertEqual(queue["accepted"], 10)
+        XCTAssertEqual((queue["queued"] ?? 0) + (queue["sent"] ?? 0), 5, "the rest stays on the phone")
+    }
+
     func testKirimWithoutANetworkWaitsForOneAndThenSends() throws {
         let server = try RealServer.start()
         addTeardownBlock { server.stop() }
@@ -158,4 +192,15 @@ final class SyncSchedulingTests: XCTestCase {
         }
         wait(for: [answered], timeout: 60)
     }
+}
+
+/// A valid enrollment of a trader at Pasar Anyar; `serial` makes her NIK unique.
+private func enrollment(serial: Int) -> String {
+    let nik = "320115550190" + String(1000 + serial)
+    return """
+    {"nik": "\(nik)", "full_name": "Siti Aminah", "birth_place": "Bogor", "birth_date": "1990-01-15",
+     "sex": "F", "phone": "0812 3456 7890", "address": "Pasar Anyar Blok C No. 12, Bogor",
+     "occupation": "PEDAGANG", "monthly_income": 2000000, "programs": ["JKK", "JKM"],
+     "payment_months": 3, "consent": true}
+    """
 }

@@ -3,7 +3,9 @@
 // to make it:
 // - "Kirim" (or a saved enrollment) with a network: now; without one: as soon as a path appears;
 // - in the background, when iOS grants a run (BGProcessingTask, network required), at most hourly;
-// - a run the system ends early is completed at once (never left open), and tried again later.
+// - a run the system ends early is completed at once (never left open), its sync is cancelled
+//   (the core stops at its next check, at once while it waits to retry; nothing unsent is lost)
+//   and tried again later.
 // Every run the system grants is completed exactly once, whatever happens.
 
 import Foundation
@@ -15,8 +17,8 @@ public enum SyncStatus: Equatable {
     case waitingForNetwork
     case running
     case done(SyncReport)
-    /// No link, or the server asked to wait: tried again when the network comes back, and in
-    /// the background.
+    /// No link, the server asked to wait, or the system ended the run (`sync.cancelled`): tried
+    /// again when the network comes back, and in the background.
     case retryLater(code: String, message: Message)
     /// Retrying cannot help (not activated, suspended, fork…): the agent or the branch must act.
     case stopped(code: String, message: Message)
@@ -29,9 +31,9 @@ public final class SyncScheduler {
     /// How long iOS waits at least before a background run.
     public static let backgroundInterval: TimeInterval = 3600
     /// Codes the core documents as "try again later".
-    static let retryCodes: Set<String> = ["sync.network"]
+    static let retryCodes: Set<String> = ["sync.network", "sync.cancelled"]
 
-    private let syncCall: () throws -> SyncReport
+    private let syncCall: (SyncCancel) throws -> SyncReport
     private let network: NetworkWatch
     private let background: BackgroundRuns
     private let lanes: Lanes
@@ -47,7 +49,9 @@ public final class SyncScheduler {
     /// Told on the main lane after every change of `status`.
     public var onChange: ((SyncStatus) -> Void)?
 
-    public init(sync: @escaping () throws -> SyncReport, network: NetworkWatch, background: BackgroundRuns,
+    /// `sync` makes one core sync that `cancel.cancel()` stops from another thread
+    /// (`AgentApp.syncCancellable`).
+    public init(sync: @escaping (_ cancel: SyncCancel) throws -> SyncReport, network: NetworkWatch, background: BackgroundRuns,
                 lanes: Lanes, deleteSigningKey: @escaping () -> Void, now: @escaping () -> Date = Date.init) {
         syncCall = sync
         self.network = network
@@ -103,24 +107,27 @@ public final class SyncScheduler {
         try? background.submit(identifier: Self.taskIdentifier, earliest: now().addingTimeInterval(Self.backgroundInterval))
     }
 
-    /// A background run: one sync, then the run is completed; if the system ends it first, it is
-    /// completed then (unsuccessful) and the sync is tried again later.
+    /// A background run: one sync, then the run is completed; if the system ends it first, the
+    /// run's sync is cancelled (it stops at its next check; what was not acknowledged stays
+    /// queued), the run is completed then (unsuccessful) and the sync is tried again later.
     func handle(_ run: BackgroundRun) {
         scheduleBackground()
         let completion = CompleteOnce(run)
+        let cancel = SyncCancel()
         run.expirationHandler = { [self] in
             self.locked { self.pending = true }
+            cancel.cancel()
             completion.complete(success: false)
         }
         lanes.sync.async { [self] in
-            let ok = self.runNow()
+            let ok = self.runNow(cancel: cancel)
             completion.complete(success: ok)
         }
     }
 
-    /// One sync; false when it should be tried again later.
+    /// One sync, stopped early by `cancel`; false when it should be tried again later.
     @discardableResult
-    private func runNow() -> Bool {
+    private func runNow(cancel: SyncCancel = SyncCancel()) -> Bool {
         let go: Bool = locked {
             if running { return false }
             running = true
@@ -132,7 +139,7 @@ public final class SyncScheduler {
         publish(.running)
         let outcome: SyncStatus
         do {
-            outcome = .done(try syncCall())
+            outcome = .done(try syncCall(cancel))
         } catch let error as PerisaiError {
             let message = Message(id: error.message(.id), en: error.message(.en))
             if Self.retryCodes.contains(error.code) {

@@ -3,6 +3,7 @@ package id.perisai.jvm
 import id.perisai.ffi.LineKind
 import id.perisai.ffi.PerisaiException
 import id.perisai.ffi.RecordState
+import id.perisai.ffi.SyncCancel
 import id.perisai.ffi.SyncObserver
 import id.perisai.ffi.SyncReport
 import id.perisai.field.logic.ActivationRequest
@@ -29,6 +30,7 @@ import java.time.OffsetDateTime
 import java.time.ZoneOffset
 import java.time.format.DateTimeFormatter
 import java.util.Collections
+import kotlin.concurrent.thread
 
 /**
  * A device whose KeyVault and DeviceSigner are Kotlin (javax.crypto / java.security: the classes
@@ -209,6 +211,23 @@ class ServerSyncTest {
                 assertTrue(revoked is DeviceSync.Result.Revoked, revoked.toString())
                 assertEquals("device.revoked", (revoked as DeviceSync.Result.Revoked).problem.code)
             }
+        }
+    }
+
+    @Test
+    fun `a sync stopped through its handle is a retry, with everything still queued`() {
+        Fixtures.open(dir.resolve("phone")).use { app ->
+            app.submit(Fixtures.enrollment(), false)
+            // Cancelled from another thread before the core starts: the core checks first thing.
+            val cancel = SyncCancel()
+            thread { cancel.cancel() }.join()
+            assertTrue(cancel.isCancelled())
+            val result = DeviceSync(app, Fixtures.kotlinSigner(), Lang.ID).sync(cancel = cancel)
+            assertTrue(result is DeviceSync.Result.RetryLater, result.toString())
+            val problem = (result as DeviceSync.Result.RetryLater).problem
+            assertEquals("sync.cancelled", problem.code)
+            assertEquals("Sinkronisasi dihentikan. Data tetap tersimpan dan akan dikirim nanti.", problem.message)
+            assertEquals(1uL, app.queueStatus()["queued"])
         }
     }
 

@@ -68,10 +68,14 @@ class RealServer private constructor(
 
         private fun lastLine(text: String): String = text.trim().lines().last().trim()
 
-        /** Starts a server on 127.0.0.1 with a free port and waits until it listens. */
-        fun start(dir: Path): RealServer {
+        /**
+         * Starts a server on 127.0.0.1 with a free port and waits until it listens; [serveArgs]
+         * go to `serve` (e.g. `--batches-per-minute 1`).
+         */
+        fun start(dir: Path, vararg serveArgs: String): RealServer {
             val db = "sqlite:" + dir.resolve("server.db")
-            val process = ProcessBuilder(binary(), "--database-url", db, "serve", "--listen", "127.0.0.1:0")
+            val command = listOf(binary(), "--database-url", db, "serve", "--listen", "127.0.0.1:0") + serveArgs
+            val process = ProcessBuilder(command)
                 .directory(dir.toFile())
                 .redirectError(dir.resolve("server.log").toFile())
                 .start()

@@ -4,6 +4,7 @@ import id.perisai.ffi.Activated
 import id.perisai.ffi.AgentAppInterface
 import id.perisai.ffi.DeviceSigner
 import id.perisai.ffi.PerisaiException
+import id.perisai.ffi.SyncCancel
 import id.perisai.ffi.SyncObserver
 import id.perisai.ffi.SyncReport
 
@@ -17,7 +18,10 @@ class DeviceSync(private val app: AgentAppInterface, private val signer: DeviceS
     sealed interface Result {
         data class Done(val report: SyncReport) : Result
 
-        /** No link, or the server asked to wait: the scheduler tries again with backoff. */
+        /**
+         * No link, the server asked to wait, or the run was stopped (`sync.cancelled`): the
+         * scheduler tries again with backoff; everything unsent is still queued.
+         */
         data class RetryLater(val problem: Problem) : Result
 
         /** Retrying cannot help (not activated, app too old, fork…): the agent must act. */
@@ -34,10 +38,19 @@ class DeviceSync(private val app: AgentAppInterface, private val signer: DeviceS
     fun activate(request: ActivationRequest): Outcome<Activated> =
         coreCall(lang) { app.activate(request.serverUrl, request.code, request.fingerprint, signer) }
 
-    /** Core: sends the queue and applies what comes back. Blocks; call it from a worker. */
-    fun sync(observer: SyncObserver? = null): Result =
+    /**
+     * Core: sends the queue and applies what comes back. Blocks; call it from a worker. With
+     * [cancel], `cancel.cancel()` from another thread (the worker's stop) ends the run early as
+     * [Result.RetryLater] (`sync.cancelled`), everything unsent still queued.
+     */
+    fun sync(observer: SyncObserver? = null, cancel: SyncCancel? = null): Result =
         try {
-            Result.Done(app.sync(null, signer, observer))
+            val report = if (cancel == null) {
+                app.sync(null, signer, observer)
+            } else {
+                app.syncCancellable(null, signer, observer, cancel)
+            }
+            Result.Done(report)
         } catch (e: PerisaiException) {
             val problem = e.toProblem(lang)
             when (problem.code) {
@@ -49,7 +62,7 @@ class DeviceSync(private val app: AgentAppInterface, private val signer: DeviceS
 
     companion object {
         /** Codes the core documents as "try again later". */
-        private val RETRY = setOf("sync.network")
+        private val RETRY = setOf("sync.network", "sync.cancelled")
         private const val REVOKED = "device.revoked"
     }
 }

@@ -4,6 +4,7 @@ import android.content.Context
 import android.os.SystemClock
 import id.perisai.ffi.AgentApp
 import id.perisai.ffi.DeviceSigner
+import id.perisai.ffi.SyncCancel
 import id.perisai.field.logic.AppLock
 import id.perisai.field.logic.DeviceSync
 import id.perisai.field.logic.Lang
@@ -48,10 +49,13 @@ class Core(context: Context, private val keys: DeviceKeys) {
     /** Activation and sync over this app and the device's signer. */
     val deviceSync: DeviceSync get() = DeviceSync(app, signer, lang)
 
-    /** One sync (blocks); a store that cannot be opened stops it with the core's problem. */
-    fun sync(): DeviceSync.Result =
+    /**
+     * One sync (blocks); a store that cannot be opened stops it with the core's problem.
+     * [cancel] (from the worker's stop) ends it early as a retry, everything unsent still queued.
+     */
+    fun sync(cancel: SyncCancel? = null): DeviceSync.Result =
         when (val opened = coreCall(lang) { deviceSync }) {
-            is Outcome.Ok -> opened.value.sync()
+            is Outcome.Ok -> opened.value.sync(cancel = cancel)
             is Outcome.Refused -> DeviceSync.Result.Stopped(opened.problem)
         }
 

@@ -8,7 +8,6 @@ import androidx.core.app.NotificationCompat
 import androidx.core.app.NotificationManagerCompat
 import androidx.work.BackoffPolicy
 import androidx.work.Constraints
-import androidx.work.CoroutineWorker
 import androidx.work.ExistingPeriodicWorkPolicy
 import androidx.work.ExistingWorkPolicy
 import androidx.work.ForegroundInfo
@@ -17,13 +16,13 @@ import androidx.work.OneTimeWorkRequestBuilder
 import androidx.work.OutOfQuotaPolicy
 import androidx.work.PeriodicWorkRequestBuilder
 import androidx.work.WorkManager
+import androidx.work.Worker
 import androidx.work.WorkerParameters
+import id.perisai.ffi.SyncCancel
 import id.perisai.field.logic.DeviceSync
 import id.perisai.field.PerisaiApplication
 import id.perisai.field.R
 import java.util.concurrent.TimeUnit
-import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.withContext
 
 /**
  * Sends the queue and brings back decisions, payment codes and statements: one call to the core's
@@ -35,12 +34,19 @@ import kotlinx.coroutines.withContext
  * reboots, and runs right away (expedited) after a save or when the agent taps "Kirim". A
  * `sync.network` failure is a retry; a refusal retrying cannot fix (device revoked, app too
  * old…) stops, and is kept for the home screen to say in words until a sync goes through.
+ *
+ * When WorkManager stops the worker (the network went, the expedited quota ran out, the work was
+ * replaced), [onStopped] cancels the running sync: the core ends it at its next check (at once
+ * while it waits to retry) with `sync.cancelled`, everything unsent still queued, and the worker
+ * reports a retry. A plain [Worker]: the core call blocks on WorkManager's background thread.
  */
-class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(context, params) {
+class SyncWorker(context: Context, params: WorkerParameters) : Worker(context, params) {
+    /** The handle of this run's sync; [onStopped] cancels it from WorkManager's thread. */
+    private val running = SyncCancel()
 
-    override suspend fun doWork(): Result = withContext(Dispatchers.IO) {
+    override fun doWork(): Result {
         val core = (applicationContext as PerisaiApplication).core
-        when (val result = core.sync()) {
+        return when (val result = core.sync(running)) {
             is DeviceSync.Result.Done -> {
                 core.syncOutcome.cleared()
                 Result.success()
@@ -59,8 +65,13 @@ class SyncWorker(context: Context, params: WorkerParameters) : CoroutineWorker(c
         }
     }
 
+    /** WorkManager stops this run: the sync ends early, and [doWork] reports a retry. */
+    override fun onStopped() {
+        running.cancel()
+    }
+
     /** Expedited work runs as a foreground service before Android 12: it needs a notification. */
-    override suspend fun getForegroundInfo(): ForegroundInfo {
+    override fun getForegroundInfo(): ForegroundInfo {
         // The compat manager creates the channel where channels exist (API 26+) and does nothing before.
         NotificationManagerCompat.from(applicationContext).createNotificationChannel(
             NotificationChannelCompat.Builder(CHANNEL, NotificationManagerCompat.IMPORTANCE_LOW)

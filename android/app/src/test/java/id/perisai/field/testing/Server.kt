@@ -15,8 +15,8 @@ import java.time.ZoneOffset
 import java.time.format.DateTimeFormatter
 import java.util.concurrent.TimeUnit
 
-/** A real perisai-server for one test, on a loopback port, stopped after it. */
-class ServerRule : ExternalResource() {
+/** A real perisai-server for one test, on a loopback port, stopped after it; [serveArgs] go to `serve`. */
+class ServerRule(private vararg val serveArgs: String) : ExternalResource() {
     private lateinit var dir: Path
     lateinit var server: RealServer
         private set
@@ -34,7 +34,7 @@ class ServerRule : ExternalResource() {
 
     override fun before() {
         dir = Files.createTempDirectory("perisai-android")
-        server = RealServer.start(dir)
+        server = RealServer.start(dir, *serveArgs)
     }
 
     override fun after() {
