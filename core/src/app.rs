@@ -84,7 +84,9 @@ use crate::queue::{rfc3339, ConsentRecord, Origin, RecordContent};
 use crate::record::FORM_VERSION;
 use crate::rules::{self, RecordLookups};
 use crate::store::Store;
+use crate::sync::client::{SyncEngine, SyncHost};
 use crate::sync::state as sync_state;
+use crate::sync::transport::Transport;
 use crate::sync::SyncOptions;
 use crate::tariff::{self, RuleBook, YearMonth};
 
@@ -613,6 +615,41 @@ impl AgentApp {
         )
     }
 
+    /// Activates this device with a one-time code over `transport` (see [`AgentApp::activate`]).
+    pub fn activate_with(
+        &self,
+        transport: &dyn Transport,
+        server_url: &str,
+        code: &str,
+        fingerprint: Option<&str>,
+        signer: &dyn DeviceSigner,
+    ) -> Result<Activated, CoreError> {
+        SyncEngine::new(self).activate_with(transport, server_url, code, fingerprint, signer)
+    }
+
+    /// [`AgentApp::sync`] over `transport` (tests, the desktop shell's fault injection).
+    pub fn sync_with(
+        &self,
+        transport: &dyn Transport,
+        server_override: Option<&str>,
+        signer: &dyn DeviceSigner,
+        observer: Option<&dyn SyncObserver>,
+    ) -> Result<SyncReport, CoreError> {
+        SyncEngine::new(self).sync_with(transport, server_override, signer, observer)
+    }
+
+    /// [`AgentApp::sync_cancellable`] over `transport`.
+    pub fn sync_with_cancel(
+        &self,
+        transport: &dyn Transport,
+        server_override: Option<&str>,
+        signer: &dyn DeviceSigner,
+        observer: Option<&dyn SyncObserver>,
+        cancel: &SyncCancel,
+    ) -> Result<SyncReport, CoreError> {
+        SyncEngine::new(self).sync_with_cancel(transport, server_override, signer, observer, cancel)
+    }
+
     /// The participant card kept for a record (also after its purge).
     pub fn participant_card(&self, id: &str) -> Result<Option<Card>, CoreError> {
         self.store().card(id)
@@ -841,6 +878,35 @@ impl RecordLookups for StoreLookups<'_> {
 
     fn can_supersede(&self, id: &str) -> bool {
         self.answer(self.store.can_supersede(id))
+    }
+}
+
+/// The sync engine's host: it reaches the store, clock, options and rules through this, so the
+/// sync module never names `AgentApp`.
+impl SyncHost for AgentApp {
+    fn store(&self) -> MutexGuard<'_, Store> {
+        AgentApp::store(self)
+    }
+    fn now(&self) -> DateTime<FixedOffset> {
+        AgentApp::now(self)
+    }
+    fn rule_book(&self) -> RuleBook {
+        AgentApp::rule_book(self)
+    }
+    fn set_rule_book(&self, book: RuleBook) {
+        AgentApp::set_rule_book(self, book)
+    }
+    fn reset_rule_book(&self) {
+        AgentApp::reset_rule_book(self)
+    }
+    fn sync_options(&self) -> &SyncOptions {
+        AgentApp::sync_options(self)
+    }
+    fn sync_guard(&self) -> MutexGuard<'_, ()> {
+        AgentApp::sync_guard(self)
+    }
+    fn purge_expired(&self) -> Result<u64, CoreError> {
+        AgentApp::purge_expired(self)
     }
 }
 

@@ -12,10 +12,12 @@
 //! by the same road as a spent retry budget, with every frozen batch kept for the next sync.
 
 use std::collections::VecDeque;
+use std::sync::MutexGuard;
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 
 use super::ack::{self, AckError};
@@ -28,7 +30,6 @@ use super::server_url::ServerUrl;
 use super::state::{self, batch_label, Identity, KeptBatch};
 use super::transport::{Request, Response, Transport, TransportError};
 use super::{NoObserver, SyncObserver, SyncOptions, SyncReport};
-use crate::app::AgentApp;
 use crate::error::{known_server_code, CoreError};
 use crate::incentive::device::{self as incentive_store, CASH_PER_REQUEST};
 use crate::protocol::activation_code;
@@ -43,6 +44,8 @@ use crate::protocol::rotation::{TrustChange, TrustError};
 use crate::protocol::{fingerprint_matches, genesis_hash};
 use crate::queue::{apply_ack_in, rfc3339, AckOutcome, RecordState};
 use crate::signer::{self, DeviceSigner, PUBLIC_KEY_LEN};
+use crate::store::Store;
+use crate::tariff::RuleBook;
 
 const JSON: &str = "application/json";
 const BATCH: &str = "application/octet-stream";
@@ -185,7 +188,39 @@ fn refusal(response: &Response) -> CoreError {
     }
 }
 
-impl AgentApp {
+/// What the sync engine needs of the device it syncs: its store, clock, options and rule book,
+/// and the one-sync-at-a-time lock. `AgentApp` is the host (`crate::app`); the engine never
+/// names it, so the layers go one way: the app uses the sync engine, not the reverse.
+pub trait SyncHost {
+    /// The store, locked for the caller.
+    fn store(&self) -> MutexGuard<'_, Store>;
+    /// Now, in the agent's time zone.
+    fn now(&self) -> DateTime<FixedOffset>;
+    /// The rule book in force.
+    fn rule_book(&self) -> RuleBook;
+    /// Replaces the rule book (rule-set updates from the server).
+    fn set_rule_book(&self, book: RuleBook);
+    /// Back to the shipped rule sets (after a wipe).
+    fn reset_rule_book(&self);
+    fn sync_options(&self) -> &SyncOptions;
+    /// Held for a whole activation or sync.
+    fn sync_guard(&self) -> MutexGuard<'_, ()>;
+    /// Purges what the retention period lets go; returns how many records.
+    fn purge_expired(&self) -> Result<u64, CoreError>;
+}
+
+/// The sync engine over its host: activation, upload, downsync, recovery.
+pub struct SyncEngine<'h, H: ?Sized> {
+    host: &'h H,
+}
+
+impl<'h, H: SyncHost + ?Sized> SyncEngine<'h, H> {
+    pub fn new(host: &'h H) -> Self {
+        SyncEngine { host }
+    }
+}
+
+impl<H: SyncHost + ?Sized> SyncEngine<'_, H> {
     /// Activates this device with a one-time code over `transport` (see
     /// [`AgentApp::activate`](crate::AgentApp::activate)).
     pub fn activate_with(
@@ -196,7 +231,7 @@ impl AgentApp {
         fingerprint: Option<&str>,
         signer: &dyn DeviceSigner,
     ) -> Result<Activated, CoreError> {
-        let _one_sync = self.sync_guard();
+        let _one_sync = self.host.sync_guard();
         let url = ServerUrl::parse(server_url)?;
         if let Some(typed) = fingerprint {
             let hex_digits = typed.chars().filter(char::is_ascii_hexdigit).count();
@@ -215,7 +250,7 @@ impl AgentApp {
             code: e.code().into(),
         })?;
         {
-            let store = self.store();
+            let store = self.host.store();
             if state::identity(&store.conn)?.is_some() && state::count_unacked(&store.conn)? > 0 {
                 return Err(CoreError::SyncRefused {
                     code: "device.unsent_batches",
@@ -226,7 +261,7 @@ impl AgentApp {
         let request = ActivationRequest::signed(&code, signer, env!("CARGO_PKG_VERSION"))?;
         let body = serde_json::to_vec(&request)
             .map_err(|_| CoreError::Store("cannot encode the activation".into()))?;
-        let options = self.sync_options().clone();
+        let options = self.host.sync_options().clone();
         // An activation is short and the agent waits for it on screen: it is not cancellable.
         let never = SyncCancel::new();
         let mut link = Link::new(transport, url.clone(), &options, &NoObserver, &never);
@@ -249,7 +284,7 @@ impl AgentApp {
             }
         })?;
         let (answer, server_key) = open_activation(&response.body, fingerprint)?;
-        let now = self.now();
+        let now = self.host.now();
         let identity = Identity {
             device_id: answer.device_id.clone(),
             agent_id: answer.agent_id.clone(),
@@ -265,8 +300,8 @@ impl AgentApp {
             last_sync_at: None,
             suspended: false,
         };
-        let mut store = self.store();
-        let book = self.rule_book();
+        let mut store = self.host.store();
+        let book = self.host.rule_book();
         let (tx, sealer) = store.write_tx()?;
         // A device activated again starts a new chain: batches of the old one were all
         // acknowledged (checked above), tags belong to the old binding.
@@ -277,7 +312,7 @@ impl AgentApp {
         tx.commit()?;
         drop(store);
         if let Some(rules) = rules {
-            self.set_rule_book(rules);
+            self.host.set_rule_book(rules);
         }
         Ok(Activated {
             device_id: answer.device_id,
@@ -299,7 +334,7 @@ impl AgentApp {
         self.sync_with_cancel(transport, server_override, signer, observer, &never)
     }
 
-    /// [`sync_with`](AgentApp::sync_with) that stops with `sync.cancelled` once `cancel` is
+    /// [`sync_with`](SyncEngine::sync_with) that stops with `sync.cancelled` once `cancel` is
     /// cancelled (see [`AgentApp::sync_cancellable`](crate::AgentApp::sync_cancellable)).
     pub fn sync_with_cancel(
         &self,
@@ -309,9 +344,9 @@ impl AgentApp {
         observer: Option<&dyn SyncObserver>,
         cancel: &SyncCancel,
     ) -> Result<SyncReport, CoreError> {
-        let _one_sync = self.sync_guard();
+        let _one_sync = self.host.sync_guard();
         // The WAL is checkpointed here, where the agent is not waiting on a submit.
-        self.store().checkpoint()?;
+        self.host.store().checkpoint()?;
         let observer = observer.unwrap_or(&NoObserver);
         let mut report = SyncReport::default();
         let result = self.run_sync(
@@ -337,12 +372,12 @@ impl AgentApp {
     ) -> Result<(), CoreError> {
         // Cancelled before it started (or while it waited for another sync to end).
         cancel.check()?;
-        let identity = state::require_identity(&self.store().conn)?;
+        let identity = state::require_identity(&self.host.store().conn)?;
         if signer.public_key()? != identity.device_key {
             return Err(CoreError::DeviceKeyMismatch);
         }
         let url = ServerUrl::parse(server_override.unwrap_or(&identity.server_url))?;
-        let options = self.sync_options().clone();
+        let options = self.host.sync_options().clone();
         let mut link = Link::new(transport, url, &options, observer, cancel);
         let result = self.upload(&mut link, &identity, signer, observer, report);
         // Downsync starts only if the sync was not cancelled during the upload.
@@ -359,12 +394,12 @@ impl AgentApp {
         report.bytes_up = link.bytes_up;
         report.bytes_down = link.bytes_down;
         result?;
-        let now = self.now();
-        state::set_last_sync(&self.store().conn, &rfc3339(&now))?;
+        let now = self.host.now();
+        state::set_last_sync(&self.host.store().conn, &rfc3339(&now))?;
         // Records the server confirmed longer ago than the retention period leave the phone
         // (DOMAIN.md §9), with the batches that carried them: after every successful sync, so
         // that every shell purges without having to remember to.
-        self.purge_expired()?;
+        self.host.purge_expired()?;
         Ok(())
     }
 
@@ -378,7 +413,7 @@ impl AgentApp {
         report: &mut SyncReport,
     ) -> Result<(), CoreError> {
         let waiting: VecDeque<KeptBatch> = {
-            let store = self.store();
+            let store = self.host.store();
             state::unacked_batches(&store.conn, &store.sealer, &identity.device_id)?.into()
         };
         self.send_all(link, identity, waiting, signer, observer, report)
@@ -398,7 +433,7 @@ impl AgentApp {
         report: &mut SyncReport,
     ) -> Result<(), CoreError> {
         let kept = {
-            let store = self.store();
+            let store = self.host.store();
             let sent_up_to = state::require_identity(&store.conn)?
                 .next_seq
                 .saturating_sub(1);
@@ -437,9 +472,13 @@ impl AgentApp {
             let batch = match waiting.pop_front() {
                 Some(batch) => batch,
                 None => {
-                    let now = self.now();
-                    let frozen =
-                        freeze_next(&mut self.store(), signer, adapter.batch_records(), &now)?;
+                    let now = self.host.now();
+                    let frozen = freeze_next(
+                        &mut self.host.store(),
+                        signer,
+                        adapter.batch_records(),
+                        &now,
+                    )?;
                     match frozen {
                         Some(frozen) => frozen.batch,
                         None => return Ok(()),
@@ -456,7 +495,7 @@ impl AgentApp {
                             have: batch.seq,
                         });
                     }
-                    let store = self.store();
+                    let store = self.host.store();
                     let kept = state::batches_from(
                         &store.conn,
                         &store.sealer,
@@ -501,7 +540,7 @@ impl AgentApp {
                 }
             };
             // Read before the match: the store's lock must not be held while an answer applies.
-            let trust = state::server_trust(&self.store().conn)?;
+            let trust = state::server_trust(&self.host.store().conn)?;
             match response.status {
                 200 => match ack::open_ack(&response.body, &trust, &identity.device_id, batch) {
                     Ok((ack, trust_change)) => {
@@ -572,11 +611,11 @@ impl AgentApp {
         observer: &dyn SyncObserver,
         report: &mut SyncReport,
     ) -> Result<(), CoreError> {
-        let now = self.now();
+        let now = self.host.now();
         let mut rejected: Vec<(String, Vec<String>)> = Vec::new();
         let (mut accepted_n, mut rejected_n) = (0u32, 0u32);
         {
-            let mut store = self.store();
+            let mut store = self.host.store();
             let (tx, _) = store.write_tx()?;
             let records = state::batch_records(&tx, &batch_label(&identity.device_id, batch.seq))?;
             for (id, outcome) in ack::outcomes(verified, &records) {
@@ -626,7 +665,7 @@ impl AgentApp {
         let Some(wipe) = error_body(response).and_then(|b| b.error.wipe) else {
             return CoreError::SyncServerKey("revocation without a signed wipe command");
         };
-        let trust = match state::server_trust(&self.store().conn) {
+        let trust = match state::server_trust(&self.host.store().conn) {
             Ok(trust) => trust,
             Err(e) => return e,
         };
@@ -649,13 +688,13 @@ impl AgentApp {
 
     /// Erases everything the device holds (records, batches, identity, tags, rule sets).
     pub(crate) fn wipe(&self) -> Result<(), CoreError> {
-        let mut store = self.store();
+        let mut store = self.host.store();
         let (tx, _) = store.write_tx()?;
         state::wipe(&tx)?;
         tx.commit()?;
         store.forget_erased_pages()?;
         drop(store);
-        self.reset_rule_book();
+        self.host.reset_rule_book();
         Ok(())
     }
 
@@ -686,18 +725,18 @@ impl AgentApp {
         identity: &Identity,
         signer: &dyn DeviceSigner,
     ) -> Result<(bool, Option<u64>), CoreError> {
-        let cursor = state::require_identity(&self.store().conn)?.cursor;
+        let cursor = state::require_identity(&self.host.store().conn)?.cursor;
         // Cash the agent recorded goes up in the signed request; it is marked sent with the
         // verified answer's page (downsync::apply_page).
         let cash = {
-            let store = self.store();
+            let store = self.host.store();
             incentive_store::unsent_cash(&store.conn, &store.sealer, CASH_PER_REQUEST)?
         };
         let cash_sent: Vec<String> = cash.iter().map(|c| c.id.clone()).collect();
         let body = serde_json::to_vec(&DownsyncRequest { cursor, cash })
             .map_err(|_| CoreError::Store("cannot encode the request".into()))?;
         let verified = link.retrying(|link| {
-            let stored = state::require_identity(&self.store().conn)?.nonce;
+            let stored = state::require_identity(&self.host.store().conn)?.nonce;
             let nonce = match stored {
                 Some(n) => n,
                 None => match self.fetch_nonce(link, identity)? {
@@ -706,7 +745,7 @@ impl AgentApp {
                 },
             };
             // A nonce is single-use: whatever happens to this request, it is spent.
-            state::set_nonce_used(&self.store().conn)?;
+            state::set_nonce_used(&self.host.store().conn)?;
             let message = request_message("POST", "/v1/downsync", &body, &nonce);
             let signature = signer::sign_in_context(signer, LABEL_REQUEST, &message)?;
             let response = match link.post(&Request {
@@ -728,7 +767,7 @@ impl AgentApp {
                         Ok(e) => e,
                         Err(_) => return Ok(Step::Retry { after: None }),
                     };
-                    let trust = state::server_trust(&self.store().conn)?;
+                    let trust = state::server_trust(&self.host.store().conn)?;
                     match trust.open(&envelope, LABEL_DOWNSYNC) {
                         Ok(opened) => Ok(Step::Done((opened, nonce))),
                         Err(TrustError::Malformed) => Ok(Step::Retry { after: None }),
@@ -769,9 +808,9 @@ impl AgentApp {
             ));
         }
         let extras: Extras = serde_json::from_slice(&verified).unwrap_or_default();
-        let now = self.now();
-        let book = self.rule_book();
-        let mut store = self.store();
+        let now = self.host.now();
+        let book = self.host.rule_book();
+        let mut store = self.host.store();
         let (tx, sealer) = store.write_tx()?;
         let applied = downsync::apply_page(
             &tx,
@@ -802,7 +841,7 @@ impl AgentApp {
         tx.commit()?;
         drop(store);
         if let Some(rules) = applied.rules {
-            self.set_rule_book(rules);
+            self.host.set_rule_book(rules);
         }
         Ok((page.more, page.chain_seq))
     }
@@ -827,7 +866,7 @@ impl AgentApp {
                 let Ok(envelope) = serde_json::from_slice::<SignedEnvelope>(&response.body) else {
                     return Ok(Step::Retry { after: None });
                 };
-                let trust = state::server_trust(&self.store().conn)?;
+                let trust = state::server_trust(&self.host.store().conn)?;
                 let opened = match trust.open(&envelope, LABEL_DOWNSYNC) {
                     Ok(opened) => opened,
                     Err(TrustError::Malformed) => return Ok(Step::Retry { after: None }),
@@ -845,7 +884,7 @@ impl AgentApp {
                 if answer.device_id != identity.device_id {
                     return Err(CoreError::SyncServerKey("nonce is for another device"));
                 }
-                state::apply_trust_change(&self.store().conn, &opened.change)?;
+                state::apply_trust_change(&self.host.store().conn, &opened.change)?;
                 Ok(Step::Done(answer.nonce))
             }
             403 if error_code(&response) == "device.revoked" => {
