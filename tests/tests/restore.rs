@@ -196,7 +196,7 @@ where
 /// load; the server works on (what it acknowledges now is what the restore will lose); then
 /// it is stopped, the database is replaced by the backup, and it starts again on the same
 /// address and keys, the devices still looping (their syncs give up while it is down, then
-/// meet `seq.gap` and resend their kept batches). In the end every record is stored exactly
+/// meet `seq.gap`, or read the downsync's `chain_seq`, and resend their kept batches). In the end every record is stored exactly
 /// once, every device shows all of its records accepted, and `admin check` finds the restored
 /// and refilled database consistent.
 async fn a_restore_under_live_devices_reaches_every_record_exactly_once(backend: Backend) {
@@ -257,8 +257,10 @@ async fn a_restore_under_live_devices_reaches_every_record_exactly_once(backend:
     assert_eq!(rows.len(), ids.len(), "a record stored twice");
     assert_eq!(ids, on_devices, "every record stored, once");
     deployment.check().await.expect("a consistent database");
+    // The lost records came back either way a device learns of the restore: a `seq.gap` answer
+    // to its next batch, or the downsync's `chain_seq` when it had nothing new to send; which
+    // one depends on timing, so neither is required (the records coming back is).
     let gaps = gap_answers(&deployment);
-    assert!(gaps > 0, "the restored server never answered seq.gap");
     assert!(
         restored < lost,
         "the restore lost nothing: the drill proved nothing"

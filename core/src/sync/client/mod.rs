@@ -1,4 +1,4 @@
-//! Activation and the sync loop, as methods of [`AgentApp`] that take a [`Transport`]
+//! Activation and the sync loop: [`SyncEngine`] over its host (`AgentApp`), with a [`Transport`]
 //! (`activate_with`, `sync_with`); `AgentApp::activate` and `AgentApp::sync` call them with the
 //! real HTTP transport. See the module comment of [`crate::sync`] for the order of a sync.
 //!
