@@ -2,6 +2,7 @@
 //! client and the server, so that every byte that is hashed or signed comes from one code.
 //!
 //! - [`batch`]: frozen batches: framing, header, body compression, the hash chain.
+//! - [`canonical`]: canonical JSON, what a record's content hash is taken over.
 //! - [`envelope`]: signed server responses (`{payload, signature, key}`).
 //! - [`labels`]: the context label of every signature.
 //! - [`messages`]: activation, acknowledgement, downsync and error bodies.
@@ -14,6 +15,7 @@
 pub mod activation_code;
 pub mod activation_target;
 pub mod batch;
+pub mod canonical;
 pub mod downsync;
 pub mod envelope;
 pub mod labels;
