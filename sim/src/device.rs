@@ -303,14 +303,15 @@ impl Device {
         config.utc_offset_minutes = UTC_OFFSET_MINUTES;
         config.sync = sync_options();
         let app = AgentApp::open(config, vault)?;
+        let mut rng = SmallRng::from_entropy();
         Ok(Device {
             number: plan.number,
             area: plan.area,
             app,
             signer,
             clock,
-            workers: Workers::new(plan.area, SmallRng::from_entropy()),
-            rng: SmallRng::from_entropy(),
+            workers: Workers::new(plan.area, rng.gen()),
+            rng,
             fleet,
             link_url: plan.link_url.clone(),
             totals: DeviceTotals::default(),

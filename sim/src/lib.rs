@@ -2,7 +2,9 @@
 //! the end-to-end tests.
 //!
 //! - [`people`]: the one generator of realistic workers and their enrollments (names, NIKs that
-//!   pass the rules, phones, occupations, incomes, areas), deterministic from a seed.
+//!   pass the rules, phones, occupations, incomes, areas; forms and wire records), deterministic
+//!   from a seed: the demo's agents' visits, the benchmarks' national draw, the tests' numbered
+//!   forms.
 //! - [`link`]: a flaky loopback proxy that delays and cuts connections.
 //! - [`device`]: a simulated field device: the real device core (`AgentApp`, sealed queue, sync
 //!   client, software signing key) enrolling workers offline and syncing through its link.
