@@ -10,12 +10,12 @@
 //! Per round, on a fresh database (a new SQLite file; a new PostgreSQL database, dropped after):
 //! activates `PERISAI_BENCH_DEVICES` devices (default 100) through `POST /v1/activate`, freezes
 //! `PERISAI_BENCH_BATCHES` signed batches per device (default 3) of 100 realistic valid
-//! enrollments with distinct NIKs ([`people`]), all before the clock starts; then
-//! `PERISAI_BENCH_CLIENTS` concurrent clients (default 8) upload them through the real router
-//! (`tower::ServiceExt::oneshot`, the same stack as `serve` minus the socket), each device's
-//! batches in chain order. Every answer must be 200, and afterwards every record must be stored
-//! and have claimed its NIK. Prints enrollments per second and the per-batch latency (p50, p99,
-//! max), per round and the median over `PERISAI_BENCH_ROUNDS` rounds (default 3).
+//! enrollments with distinct NIKs (`perisai_sim::people`, its national draw), all before the
+//! clock starts; then `PERISAI_BENCH_CLIENTS` concurrent clients (default 8) upload them through
+//! the real router (`tower::ServiceExt::oneshot`, the same stack as `serve` minus the socket),
+//! each device's batches in chain order. Every answer must be 200, and afterwards every record
+//! must be stored and have claimed its NIK. Prints enrollments per second and the per-batch
+//! latency (p50, p99, max), per round and the median over `PERISAI_BENCH_ROUNDS` rounds (default 3).
 //! `PERISAI_BENCH_PRELOAD` (default 0) ingests that many more enrollments, untimed, before the
 //! measured ones, to measure against a non-empty database. `PERISAI_BENCH_ONLY=sqlite|postgres`
 //! runs one engine (`none`: only the CPU breakdown).
@@ -29,9 +29,6 @@
 //! The server runs with its production configuration (`Config::for_backend`, rate limit
 //! included: each device sends far fewer batches than its per-minute allowance).
 
-#[path = "support/people.rs"]
-mod people;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -39,7 +36,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
 use chrono::{FixedOffset, Utc};
-use people::{wire_record, working_times, People};
 use perisai_core::protocol::batch::{deflate_records, freeze, BatchHeader};
 use perisai_core::protocol::labels::LABEL_ACTIVATE;
 use perisai_core::protocol::messages::{ActivationRequest, ActivationResponse};
@@ -51,6 +47,7 @@ use perisai_server::db::Db;
 use perisai_server::keys::ServerKeys;
 use perisai_server::router;
 use perisai_server::state::AppState;
+use perisai_sim::people::{wire_record, working_times, People};
 use serde_json::Value;
 use tower::ServiceExt;
 

@@ -34,10 +34,6 @@
 //! Other knobs: `PERISAI_BENCH_ENROLLMENTS` (default 1,000,000; another count seeds another
 //! database state), `PERISAI_BENCH_DATABASE` (default `perisai_review_bench`).
 
-// Shared with the other benchmarks; this one spreads its own times over a year.
-#[allow(dead_code)]
-#[path = "support/people.rs"]
-mod people;
 #[path = "support/review_seed.rs"]
 mod review_seed;
 
@@ -52,6 +48,7 @@ use perisai_server::db::Db;
 use perisai_server::keys::ServerKeys;
 use perisai_server::router;
 use perisai_server::state::AppState;
+use perisai_sim::people::Rng;
 use reqwest::header::{HeaderMap, COOKIE, LOCATION, SET_COOKIE};
 use reqwest::StatusCode;
 use review_seed::{Plan, MARKER_KEY, PASSWORD, SEED_TIME_KEY};
@@ -480,7 +477,7 @@ async fn sample(
         .await
         .expect("sample");
     // Spread over the sampled pages (the rows of one page are mostly one batch's).
-    let mut rng = people::Rng::new(0x5A3B_1E00 + rows.len() as u64);
+    let mut rng = Rng::new(0x5A3B_1E00 + rows.len() as u64);
     for i in (1..rows.len()).rev() {
         rows.swap(i, rng.range(0, i as u64 + 1) as usize);
     }

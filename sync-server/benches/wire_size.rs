@@ -1,33 +1,21 @@
 //! Wire bytes per enrollment (ARCHITECTURE.md §8: ≤ 300 B in a batch of 100, compressed and signed).
 //!
 //! `cargo bench -p perisai-server --bench wire_size` (`PERISAI_BENCH_BATCHES`, default 50).
-//! Builds batches of 100 realistic enrollments ([`people`]) exactly as a device does: the wire
-//! record of each validated enrollment, the body made by `protocol::batch::deflate_records` and
-//! the batch made and signed by `protocol::batch::freeze` with a P-256 key; then reports the
-//! frozen batch's size per enrollment, and what its parts weigh.
-
-#[path = "support/people.rs"]
-mod people;
+//! Builds batches of 100 realistic enrollments (`perisai_sim::people`, its national draw) exactly
+//! as a device does: the wire record of each validated enrollment, the body made by
+//! `protocol::batch::deflate_records` and the batch made and signed by `protocol::batch::freeze`
+//! with a P-256 key; then reports the frozen batch's size per enrollment, and what its parts weigh.
 
 use chrono::{FixedOffset, Utc};
-use people::{wire_record, working_times, People};
 use perisai_core::protocol::batch::{deflate_records, freeze, BatchHeader, FrozenBatch};
 use perisai_core::protocol::{genesis_hash, PROTOCOL_VERSION};
 use perisai_core::signer::SoftwareSigner;
 use perisai_core::tariff::RuleBook;
+use perisai_sim::people::{uuid_at, wire_record, working_times, People};
 use serde_json::Value;
 
 const RECORDS: usize = 100;
 const TARGET: f64 = 300.0;
-
-fn uuid_at(rng: &mut people::Rng, at: chrono::DateTime<FixedOffset>) -> String {
-    let ts = uuid::Timestamp::from_unix(
-        uuid::NoContext,
-        at.timestamp() as u64,
-        rng.range(0, 1_000_000_000) as u32,
-    );
-    uuid::Uuid::new_v7(ts).to_string()
-}
 
 fn main() {
     let batches: usize = std::env::var("PERISAI_BENCH_BATCHES")

@@ -4,7 +4,7 @@
 //! fraud flags.
 //!
 //! Every enrollment row is what ingest stores (`ingest::store_records`): the device's wire record
-//! ([`people::wire_record`], as `core/src/sync/wire.rs` builds it) goes through
+//! (`perisai_sim::people::wire_record`, as `core/src/sync/wire.rs` builds it) goes through
 //! `ingest::records::prepare`, the function ingest calls, so the content is sealed with the
 //! server keys with `{branch}/{id}` bound in and the content hash, HMACs and dates are ingest's
 //! own; batches are frozen and signed by the device key (`protocol::batch::freeze`) and carry a
@@ -43,11 +43,10 @@ use perisai_server::db::Db;
 use perisai_server::ingest::fraud;
 use perisai_server::ingest::records::{self, Prepared, ServerLookups};
 use perisai_server::keys::ServerKeys;
+use perisai_sim::people::{uuid_at, wire_record, Enrollee, People, Rng};
 use serde_json::{json, Value};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{Executor, PgPool, Postgres, QueryBuilder};
-
-use crate::people::{wire_record, Enrollee, People, Rng};
 
 /// Records per batch (a device's largest).
 pub const BATCH: usize = 100;
@@ -122,16 +121,6 @@ struct Made {
     prepared: Vec<Prepared>,
     /// The id of the correction that replaces record `i`, if any.
     superseded_by: Vec<Option<String>>,
-}
-
-/// A uuid v7 at `at` (as a device makes record ids).
-fn uuid_at(rng: &mut Rng, at: DateTime<FixedOffset>) -> String {
-    let ts = uuid::Timestamp::from_unix(
-        uuid::NoContext,
-        at.timestamp() as u64,
-        rng.range(0, 1_000_000_000) as u32,
-    );
-    uuid::Uuid::new_v7(ts).to_string()
 }
 
 fn wib() -> FixedOffset {
