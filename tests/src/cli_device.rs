@@ -7,7 +7,7 @@
 //! # async fn demo(dir: &std::path::Path, url: &str, code: &str, fp: &str) -> Result<(), perisai_e2e::E2eError> {
 //! use perisai_e2e::cli_device::CliDevice;
 //! let device = CliDevice::new(dir.join("device-0"))?;
-//! device.enroll(&perisai_e2e::enrollments::form(0, 0)).await?;
+//! device.enroll(&perisai_sim::people::form(0, 0)).await?;
 //! device.activate(url, code, Some(fp)).await?.success()?;
 //! device.sync(url).await?;
 //! let states = device.queue().await?; // {"accepted": 1, "queued": 0, ...}

@@ -7,7 +7,7 @@
 //! ```no_run
 //! # async fn demo(url: &str, code: &str, fingerprint: &str) -> Result<(), perisai_e2e::E2eError> {
 //! use perisai_e2e::device::{http_client, ProtocolDevice};
-//! use perisai_e2e::enrollments::forms;
+//! use perisai_sim::people::forms;
 //! let http = http_client()?;
 //! let mut device = ProtocolDevice::activate(&http, url, code, fingerprint).await?;
 //! let records = device.wire_records(&forms(0, 100));
@@ -27,9 +27,9 @@ use perisai_core::protocol::labels::{LABEL_ACK, LABEL_ACTIVATE};
 use perisai_core::protocol::messages::{Ack, ActivationRequest, ActivationResponse};
 use perisai_core::protocol::{fingerprint_matches, genesis_hash, PROTOCOL_VERSION};
 use perisai_core::signer::{DeviceSigner, SoftwareSigner};
+use perisai_sim::people::WireRecords;
 use serde_json::Value;
 
-use crate::enrollments::WireRecords;
 use crate::error::E2eError;
 
 /// Per-request deadline of the test HTTP client.

@@ -6,11 +6,11 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
+use perisai_sim::people::form;
 use serde_json::Value;
 use tokio::task::JoinHandle;
 
 use crate::cli_device::CliDevice;
-use crate::enrollments::form;
 use crate::server::Deployment;
 
 /// A new agent of `branch` with a device (data in the deployment's folder under `name`),

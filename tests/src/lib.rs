@@ -8,7 +8,6 @@
 //! - [`server`]: the real `perisai-server` binary on a fresh SQLite file or PostgreSQL database
 //!   (`Deployment`, `ServerProcess`), admin commands, and [`on_both_backends!`].
 //! - [`binaries`]: finding (and building) the workspace binaries the tests run.
-//! - [`enrollments`]: valid, distinct enrollments made from (device, n), and wire records.
 //! - [`cli_device`]: a device driven through the `perisai` shell (the real sync client).
 //! - [`device`]: a protocol-level device (activation, frozen batches, signed acks) over HTTP.
 //! - [`fleet`]: devices enrolling and syncing in a loop while a test breaks things, and bringing
@@ -17,13 +16,15 @@
 //! - [`web`]: the supervisors' web app at the HTTP level (cookies by hand, any loopback address).
 //! - [`error`]: the harness's error.
 //!
+//! The enrollments they send are the numbered forms of the one generator (`perisai_sim::people`:
+//! `form(device, n)`, valid and distinct over the whole fleet) and its `WireRecords`.
+//!
 //! Run: `cargo test -p perisai-e2e` (set `PERISAI_TEST_POSTGRES_URL` for the PostgreSQL half;
 //! `scripts/test.sh` does). Seeds of the fault plans come from `PERISAI_E2E_SEED` when set.
 
 pub mod binaries;
 pub mod cli_device;
 pub mod device;
-pub mod enrollments;
 pub mod error;
 pub mod fleet;
 pub mod load;

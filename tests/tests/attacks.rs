@@ -32,10 +32,10 @@ use std::time::{Duration, Instant};
 use perisai_core::protocol::activation_code;
 use perisai_core::protocol::messages::{Ack, RecordResult, RecordStatus};
 use perisai_e2e::device::{activation_request, http_client, ProtocolDevice};
-use perisai_e2e::enrollments::form;
 use perisai_e2e::server::{AgentSetup, Backend, Deployment, ServerProcess};
 use perisai_e2e::web::WebClient;
 use perisai_e2e::{on_both_backends, report};
+use perisai_sim::people::form;
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
 
@@ -871,7 +871,7 @@ async fn a_seq_out_of_range_is_refused(backend: Backend) {
 }
 
 fn device_records(device: &ProtocolDevice, n: u32) -> Vec<Value> {
-    let mut wire = perisai_e2e::enrollments::WireRecords::new(&device.id);
+    let mut wire = perisai_sim::people::WireRecords::new(&device.id);
     wire.records(&[form(n, 0)])
 }
 

@@ -14,9 +14,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use perisai_e2e::cli_device::CliDevice;
-use perisai_e2e::enrollments::forms;
 use perisai_e2e::proxy::{FaultPlan, FaultProxy};
 use perisai_e2e::server::{Backend, Deployment};
+use perisai_sim::people::forms;
 use tokio::sync::Semaphore;
 
 const DEVICES: u32 = 20;

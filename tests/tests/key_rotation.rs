@@ -14,8 +14,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use perisai_e2e::cli_device::CliDevice;
-use perisai_e2e::enrollments::form;
 use perisai_e2e::server::{Backend, Deployment};
+use perisai_sim::people::form;
 use serde_json::Value;
 
 const BRANCH: &str = "KC11";

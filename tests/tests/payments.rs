@@ -10,8 +10,8 @@
 use perisai_core::record::Program;
 use perisai_core::tariff::{quote, QuoteRequest, RuleBook, YearMonth};
 use perisai_e2e::cli_device::CliDevice;
-use perisai_e2e::enrollments::{form, ENROLLED_ON};
 use perisai_e2e::server::{Backend, Deployment};
+use perisai_sim::people::{form, ENROLLED_ON};
 use serde_json::{json, Value};
 
 /// What one month of `form` costs, by the core tariff (the quote the branch checks against).

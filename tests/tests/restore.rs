@@ -14,9 +14,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use perisai_e2e::cli_device::CliDevice;
-use perisai_e2e::enrollments::form;
 use perisai_e2e::fleet::{activated_device, gap_answers, sync_home, Fleet};
 use perisai_e2e::server::{Backend, Deployment};
+use perisai_sim::people::form;
 
 const BRANCH: &str = "KC09";
 const DEVICES: u32 = 3;

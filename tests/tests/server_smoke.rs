@@ -9,9 +9,9 @@ use std::time::Duration;
 use perisai_core::protocol::activation_code;
 use perisai_core::protocol::messages::{Ack, RecordStatus};
 use perisai_e2e::device::{http_client, FrozenUpload, ProtocolDevice};
-use perisai_e2e::enrollments::forms;
 use perisai_e2e::proxy::{FaultPlan, FaultProxy};
 use perisai_e2e::server::{Backend, Deployment};
+use perisai_sim::people::forms;
 use serde_json::Value;
 
 /// Every record of `batch` accepted, without a code, in the acknowledgement of that very batch.

@@ -23,8 +23,8 @@ use perisai_core::protocol::messages::{ActivationRequest, RecordStatus};
 use perisai_core::protocol::{genesis_hash, MAX_BATCH_BYTES, PROTOCOL_VERSION};
 use perisai_core::signer::{DeviceSigner, SoftwareSigner};
 use perisai_e2e::device::{activation_request, http_client, FrozenUpload, ProtocolDevice};
-use perisai_e2e::enrollments::forms;
 use perisai_e2e::server::{Backend, Deployment, ServerProcess};
+use perisai_sim::people::forms;
 use serde_json::Value;
 
 const BRANCH: &str = "KC07";

@@ -25,8 +25,8 @@ use perisai_core::sync::server_url::ServerUrl;
 use perisai_core::sync::transport::{HttpTransport, Request, Response, Transport, TransportError};
 use perisai_core::sync::{SyncCancel, SyncObserver, SyncReport};
 use perisai_core::CoreError;
-use perisai_e2e::enrollments::form;
 use perisai_e2e::server::{Backend, Deployment, ServerProcess};
+use perisai_sim::people::form;
 
 const BRANCH: &str = "KC01";
 /// Long enough for any machine to wake a thread and end a sync; reached only by a hang.

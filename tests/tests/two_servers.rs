@@ -8,9 +8,9 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use perisai_e2e::device::{http_client, ProtocolDevice};
-use perisai_e2e::enrollments::forms;
 use perisai_e2e::proxy::{FaultPlan, FaultProxy};
 use perisai_e2e::server::{Backend, Deployment};
+use perisai_sim::people::forms;
 
 const DEVICES: u32 = 4;
 const BATCHES: usize = 5;

@@ -20,7 +20,7 @@ pub const BRANCH: &str = "KC-LOAD";
 /// Agents per Wadah.
 const AGENTS_PER_WADAH: u32 = 50;
 
-/// Activated devices, in device number order (device `i` enrolls `enrollments::form(i, …)`).
+/// Activated devices, in device number order (device `i` enrolls `perisai_sim::people::form(i, …)`).
 pub struct Fleet {
     pub devices: Vec<ProtocolDevice>,
     pub took: Duration,

@@ -36,10 +36,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use perisai_core::protocol::messages::{Ack, RecordStatus};
+use perisai_sim::people::forms;
 use tokio::task::JoinSet;
 
 use crate::device::{FrozenUpload, ProtocolDevice, UploadReply, REQUEST_TIMEOUT};
-use crate::enrollments::forms;
 use crate::error::E2eError;
 use crate::server::{Backend, Deployment};
 use procfs::{CpuSnapshot, CpuUse};
