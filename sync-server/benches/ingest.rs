@@ -236,7 +236,7 @@ async fn prepare(
                         book,
                         &enrollee,
                         &id,
-                        (b * RECORDS + i + 1) as i64,
+                        (b * RECORDS + i + 1) as u64,
                         &device_id,
                     )
                 })
@@ -394,7 +394,7 @@ fn cpu_breakdown() {
             .map(|(i, at)| {
                 let e = people.enrollee(*at);
                 let id = uuid::Uuid::now_v7().to_string();
-                wire_record(&book, &e, &id, (b * RECORDS + i + 1) as i64, &device_id)
+                wire_record(&book, &e, &id, (b * RECORDS + i + 1) as u64, &device_id)
             })
             .collect();
         let body = deflate_records(&records).expect("deflate");

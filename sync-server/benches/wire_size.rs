@@ -37,7 +37,7 @@ fn main() {
             .map(|(i, at)| {
                 let enrollee = people.enrollee(*at);
                 let id = uuid_at(people.rng(), *at);
-                wire_record(&book, &enrollee, &id, i as i64 + 1, &device_id)
+                wire_record(&book, &enrollee, &id, i as u64 + 1, &device_id)
             })
             .collect();
         let body = deflate_records(&records).expect("deflate");

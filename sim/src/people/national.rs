@@ -183,7 +183,7 @@ mod tests {
             for (i, at) in times.iter().enumerate() {
                 let enrollee = people.enrollee(*at);
                 let id = uuid_at(people.rng(), *at);
-                let mut record = wire_record(&book, &enrollee, &id, i as i64 + 1, &device_id);
+                let mut record = wire_record(&book, &enrollee, &id, i as u64 + 1, &device_id);
                 record["id"] = json!(id[..13]);
                 record["device_id"] = json!(device_id[..13]);
                 lines += &format!("{record}\n");
@@ -198,7 +198,7 @@ mod tests {
                     &book,
                     &enrollee,
                     &format!("id-{d}-{i}"),
-                    i as i64 + 1,
+                    i as u64 + 1,
                     "dev",
                 );
                 lines += &format!("{record}\n");

@@ -7,50 +7,24 @@
 //! the attack tests make of them).
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, SecondsFormat, TimeZone};
+use perisai_core::protocol::wire::{enrollment_record, DeviceFields};
 use perisai_core::record::FORM_VERSION;
 use perisai_core::rules::{self, NoLookups};
 use perisai_core::tariff::RuleBook;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use super::national::Enrollee;
 use super::numbered;
 use super::rng::Rng;
 
-/// The device's fields of a wire record, added to `map` (consent given `consent_at`, no
-/// warnings confirmed).
-struct DeviceFields<'a> {
-    id: &'a str,
-    receipt_no: i64,
-    rule_set: &'a str,
-    created_at: &'a str,
-    consent_at: &'a str,
-    device_id: &'a str,
-}
-
-impl DeviceFields<'_> {
-    fn add_to(&self, map: &mut Map<String, Value>) {
-        map.insert(
-            "consent".into(),
-            json!({"text_version": "consent-v1", "at": self.consent_at}),
-        );
-        map.insert("id".into(), json!(self.id));
-        map.insert("receipt_no".into(), json!(self.receipt_no));
-        map.insert("form_version".into(), json!(FORM_VERSION));
-        map.insert("rule_set".into(), json!(self.rule_set));
-        map.insert("created_at".into(), json!(self.created_at));
-        map.insert("confirmed_warnings".into(), json!([]));
-        map.insert("device_id".into(), json!(self.device_id));
-    }
-}
-
-/// The device's wire record for a validated form (as `core/src/sync/wire.rs` builds it): created
-/// at the enrollee's moment, consent given 40 seconds before. Panics if the form is invalid (a
-/// bug in the generator, not data).
+/// The device's wire record for a validated form (as `core/src/sync/wire.rs` builds it, with
+/// `protocol::wire`): created at the enrollee's moment, consent given 40 seconds before, no
+/// warnings confirmed. Panics if the form is invalid (a bug in the generator, not data).
 pub fn wire_record(
     book: &RuleBook,
     enrollee: &Enrollee,
     id: &str,
-    receipt_no: i64,
+    receipt_no: u64,
     device_id: &str,
 ) -> Value {
     let today = enrollee.created_at.date_naive();
@@ -70,19 +44,42 @@ pub fn wire_record(
         .to_rfc3339_opts(SecondsFormat::Secs, false);
     let consent_at =
         (enrollee.created_at - Duration::seconds(40)).to_rfc3339_opts(SecondsFormat::Secs, false);
-    let Ok(Value::Object(mut map)) = serde_json::to_value(&enrollment) else {
+    let Ok(Value::Object(map)) = serde_json::to_value(&enrollment) else {
         unreachable!("an enrollment serializes as an object")
     };
+    enrollment_record(
+        map,
+        &device_fields(
+            id,
+            receipt_no,
+            &rule_set,
+            &created_at,
+            &consent_at,
+            device_id,
+        ),
+    )
+}
+
+/// The fields a device adds: consent to version `consent-v1`, no warnings confirmed.
+fn device_fields<'a>(
+    id: &'a str,
+    receipt_no: u64,
+    rule_set: &'a str,
+    created_at: &'a str,
+    consent_at: &'a str,
+    device_id: &'a str,
+) -> DeviceFields<'a> {
     DeviceFields {
         id,
         receipt_no,
-        rule_set: &rule_set,
-        created_at: &created_at,
-        consent_at: &consent_at,
+        form_version: FORM_VERSION,
+        rule_set,
+        created_at,
+        consent_text_version: "consent-v1",
+        consent_at,
+        confirmed_warnings: Vec::new(),
         device_id,
     }
-    .add_to(&mut map);
-    Value::Object(map)
 }
 
 /// When an agent enrolls: working hours (WIB) over the days before `now`, in order.
@@ -139,7 +136,7 @@ pub fn rule_set_id(on: NaiveDate) -> String {
 #[derive(Debug)]
 pub struct WireRecords {
     device_id: String,
-    last_receipt_no: i64,
+    last_receipt_no: u64,
     rule_set: String,
 }
 
@@ -159,19 +156,18 @@ impl WireRecords {
         self.last_receipt_no += 1;
         let now = chrono::Utc::now().to_rfc3339();
         let id = uuid::Uuid::now_v7().to_string();
-        let mut record = form.clone();
-        if let Some(map) = record.as_object_mut() {
-            DeviceFields {
-                id: &id,
-                receipt_no: self.last_receipt_no,
-                rule_set: &self.rule_set,
-                created_at: &now,
-                consent_at: &now,
-                device_id: &self.device_id,
-            }
-            .add_to(map);
+        let device = device_fields(
+            &id,
+            self.last_receipt_no,
+            &self.rule_set,
+            &now,
+            &now,
+            &self.device_id,
+        );
+        match form {
+            Value::Object(map) => enrollment_record(map.clone(), &device),
+            other => other.clone(),
         }
-        record
     }
 
     /// Wire records for all of `forms`, in order.

@@ -108,7 +108,7 @@ struct DeviceSeed {
 struct BatchPlan {
     device: usize,
     seq: i64,
-    first_receipt: i64,
+    first_receipt: u64,
     times: Vec<DateTime<FixedOffset>>,
     received_ms: i64,
 }
@@ -381,7 +381,7 @@ fn schedule(
             plans.push(BatchPlan {
                 device: d,
                 seq: b as i64 + 1,
-                first_receipt: (b * BATCH) as i64 + 1,
+                first_receipt: (b * BATCH) as u64 + 1,
                 times: slice
                     .iter()
                     .map(|ms| wib().timestamp_millis_opt(*ms).single().unwrap_or(now))
@@ -411,7 +411,7 @@ fn make_batch(
     let mut superseded_by: Vec<Option<String>> = vec![None; plan.times.len()];
     for (i, at) in plan.times.iter().enumerate() {
         let id = uuid_at(people.rng(), *at);
-        let receipt = plan.first_receipt + i as i64;
+        let receipt = plan.first_receipt + i as u64;
         let roll = people.rng().range(0, 1000);
         let date = at.date_naive().to_string();
         // A correction of the record before (same person, another phone number).
