@@ -617,14 +617,14 @@ fn a_rejected_record_does_not_block_the_others() {
     assert_eq!(d.state_of(&correction.id), RecordState::Accepted);
 }
 
-#[test]
-fn after_a_server_restore_the_kept_batches_are_resent_from_the_expected_seq() {
+/// A device that sent 30 records (batches 1 of 10 and 2 of 20), then its server restored from a
+/// backup taken after batch 1; with the uploads of the first sync.
+fn synced_then_restored_to_batch_1() -> (Device, Vec<Vec<u8>>) {
     let d = Device::activated();
     d.enroll(0, 30);
-    d.sync(&Heard::default()).unwrap(); // batches 1 (10) and 2 (20)
+    d.sync(&Heard::default()).unwrap();
     let first_two = d.server.st().uploads.clone();
     {
-        // The server is restored from a backup taken after batch 1.
         let mut st = d.server.st();
         st.batches.remove(&2);
         let hash1 = st.batches[&1].0.clone();
@@ -633,6 +633,12 @@ fn after_a_server_restore_the_kept_batches_are_resent_from_the_expected_seq() {
         dev.head = hash1;
         st.uploads.clear();
     }
+    (d, first_two)
+}
+
+#[test]
+fn after_a_server_restore_the_kept_batches_are_resent_from_the_expected_seq() {
+    let (d, first_two) = synced_then_restored_to_batch_1();
     d.enroll(100, 3);
     let report = d.sync(&Heard::default()).unwrap();
     let seqs: Vec<u64> = d.batch_headers().iter().map(|h| h.0).collect();
@@ -653,19 +659,7 @@ fn after_a_server_restore_the_kept_batches_are_resent_from_the_expected_seq() {
 /// downsync how far the server's copy of its chain goes, and resends the rest, once.
 #[test]
 fn after_a_server_restore_an_idle_device_resends_what_the_downsync_says_is_missing() {
-    let d = Device::activated();
-    d.enroll(0, 30);
-    d.sync(&Heard::default()).unwrap(); // batches 1 (10) and 2 (20)
-    let first_two = d.server.st().uploads.clone();
-    {
-        let mut st = d.server.st();
-        st.batches.remove(&2);
-        let hash1 = st.batches[&1].0.clone();
-        let dev = st.device.as_mut().unwrap();
-        dev.last_seq = 1;
-        dev.head = hash1;
-        st.uploads.clear();
-    }
+    let (d, first_two) = synced_then_restored_to_batch_1();
     // Nothing new enrolled: the upload has nothing to send.
     let report = d.sync(&Heard::default()).unwrap();
     let seqs: Vec<u64> = d.batch_headers().iter().map(|h| h.0).collect();

@@ -271,46 +271,6 @@ impl AgentApp {
             sync_lock: Mutex::new(()),
         })
     }
-
-    /// A poisoned lock only means another call panicked; its transaction was rolled back when
-    /// dropped, so the store is consistent and usable.
-    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Now, in the agent's time zone.
-    pub(crate) fn now(&self) -> DateTime<FixedOffset> {
-        self.clock.now().with_timezone(&self.offset)
-    }
-
-    /// The rule book in force (a copy: rule sets are small, and a sync may replace the book).
-    pub(crate) fn rule_book(&self) -> RuleBook {
-        self.rules
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    pub(crate) fn set_rule_book(&self, book: RuleBook) {
-        *self.rules.write().unwrap_or_else(PoisonError::into_inner) = book;
-    }
-
-    /// Back to the shipped rule sets (after a wipe).
-    pub(crate) fn reset_rule_book(&self) {
-        self.set_rule_book(RuleBook::builtin());
-    }
-
-    pub(crate) fn sync_options(&self) -> &SyncOptions {
-        &self.sync_options
-    }
-
-    /// Held for a whole activation or sync. A poisoned lock only means an earlier sync panicked;
-    /// everything it wrote was in transactions, so the next one can go.
-    pub(crate) fn sync_guard(&self) -> MutexGuard<'_, ()> {
-        self.sync_lock
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
 }
 
 /// The shipped book with the stored rule-set updates merged in, in the order they came; one that
@@ -352,27 +312,45 @@ fn create_private_dir(dir: &std::path::Path) -> Result<(), CoreError> {
 /// The sync engine's host: it reaches the store, clock, options and rules through this, so the
 /// sync module never names `AgentApp`.
 impl SyncHost for AgentApp {
+    /// A poisoned lock only means another call panicked; its transaction was rolled back when
+    /// dropped, so the store is consistent and usable.
     fn store(&self) -> MutexGuard<'_, Store> {
-        AgentApp::store(self)
+        self.store.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// Now, in the agent's time zone.
     fn now(&self) -> DateTime<FixedOffset> {
-        AgentApp::now(self)
+        self.clock.now().with_timezone(&self.offset)
     }
+
+    /// The rule book in force (a copy: rule sets are small, and a sync may replace the book).
     fn rule_book(&self) -> RuleBook {
-        AgentApp::rule_book(self)
+        self.rules
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
+
     fn set_rule_book(&self, book: RuleBook) {
-        AgentApp::set_rule_book(self, book)
+        *self.rules.write().unwrap_or_else(PoisonError::into_inner) = book;
     }
+
     fn reset_rule_book(&self) {
-        AgentApp::reset_rule_book(self)
+        self.set_rule_book(RuleBook::builtin());
     }
+
     fn sync_options(&self) -> &SyncOptions {
-        AgentApp::sync_options(self)
+        &self.sync_options
     }
+
+    /// A poisoned lock only means an earlier sync panicked; everything it wrote was in
+    /// transactions, so the next one can go.
     fn sync_guard(&self) -> MutexGuard<'_, ()> {
-        AgentApp::sync_guard(self)
+        self.sync_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
+
     fn purge_expired(&self) -> Result<u64, CoreError> {
         AgentApp::purge_expired(self)
     }

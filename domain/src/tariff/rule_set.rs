@@ -2,7 +2,7 @@
 //!
 //! A rule set is in force for the **enrollment dates** of the months `effective_from` ..=
 //! `effective_to` (open-ended when `effective_to` is absent). It carries:
-//! - `enrollment`: the rule-set parameters of validation (DOMAIN.md §4, the [uncertain] ones):
+//! - `enrollment`: the rule-set parameters of validation (DOMAIN.md §4, the \[uncertain\] ones):
 //!   ages, income limits, the allowed prepayment periods and program packages;
 //! - `rates`: rate periods by **contribution month** (JKK 1% = `{"percent_of_income_bp": 100}`,
 //!   JKM `{"flat_rupiah": 6800}`), contiguous, covering at least the rule set's own months;

@@ -1,4 +1,4 @@
-//! Activation and the sync loop: [`SyncEngine`] over its host (`AgentApp`), with a [`Transport`]
+//! Activation and the sync loop: `SyncEngine` over its host (`AgentApp`), with a [`Transport`]
 //! (`activate_with`, `sync_with`); `AgentApp::activate` and `AgentApp::sync` call them with the
 //! real HTTP transport. See the module comment of [`crate::sync`] for the order of a sync.
 //!
@@ -195,7 +195,7 @@ fn refusal(response: &Response) -> CoreError {
 /// What the sync engine needs of the device it syncs: its store, clock, options and rule book,
 /// and the one-sync-at-a-time lock. `AgentApp` is the host (`crate::app`); the engine never
 /// names it, so the layers go one way: the app uses the sync engine, not the reverse.
-pub trait SyncHost {
+pub(crate) trait SyncHost {
     /// The store, locked for the caller.
     fn store(&self) -> MutexGuard<'_, Store>;
     /// Now, in the agent's time zone.
@@ -214,7 +214,7 @@ pub trait SyncHost {
 }
 
 /// The sync engine over its host: activation, upload, downsync, recovery.
-pub struct SyncEngine<'h, H: ?Sized> {
+pub(crate) struct SyncEngine<'h, H: ?Sized> {
     host: &'h H,
 }
 
